@@ -1,0 +1,35 @@
+// The `model`, `norm` and `init` sections of a run config (README: "Config reference").
+// Defaults live here only.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bnlab {
+
+struct ModelConfig {
+  std::string arch = "mlp";                          // mlp | cnn
+  std::vector<std::int64_t> hidden{100, 100, 100};   // mlp: hidden layer widths
+  std::vector<std::int64_t> channels{16, 32};        // cnn: conv3x3 -> norm -> act -> maxpool2 per entry
+  std::vector<std::int64_t> fc{};                    // cnn: hidden fully connected layers after the convs
+  std::string activation = "relu";                   // relu | sigmoid | tanh
+  std::string norm = "batch";                        // none | batch | ... (see norm registry)
+  std::string norm_position = "pre_activation";      // pre_activation | post_activation
+  double dropout = 0.0;                              // drop probability after each hidden activation
+};
+
+struct NormConfig {
+  double eps = 1e-5;
+  double momentum = 0.1;          // PyTorch meaning: running = (1-momentum)*running + momentum*batch
+  std::int64_t group_size = 4;    // group norm: channels per group
+  std::int64_t ghost_batch_size = 16;
+};
+
+struct InitConfig {
+  std::string scheme = "he";      // normal | uniform | xavier | he
+  std::optional<double> std;      // normal: standard deviation (required); uniform: half-width = std*sqrt(3)
+};
+
+}  // namespace bnlab
