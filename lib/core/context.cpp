@@ -26,7 +26,7 @@ void set_num_threads(int threads) {
 int num_threads() { return omp_get_max_threads(); }
 
 std::string dnnl_version() {
-  const dnnl_version_t* v = dnnl_version();
+  const dnnl_version_t* v = ::dnnl_version();
   return std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch);
 }
 

@@ -86,6 +86,18 @@ void copy_into(const dnnl::memory& src, const dnnl::memory& dst, Context& ctx) {
   ctx.wait();
 }
 
+Step::Step(dnnl::primitive prim, std::unordered_map<int, dnnl::memory> args)
+    : prim_(std::move(prim)), args_(std::move(args)) {
+  c_args_.reserve(args_.size());
+  for (const auto& [arg, mem] : args_) c_args_.push_back({arg, mem.get()});
+}
+
+void Step::run(Context& ctx) const {
+  const auto status = dnnl_primitive_execute(prim_.get(), ctx.stream().get(),
+                                             static_cast<int>(c_args_.size()), c_args_.data());
+  if (status != dnnl_success) throw Error("oneDNN primitive execution failed (status " + std::to_string(status) + ")");
+}
+
 const dnnl::memory& Reorder::operator()(const dnnl::memory& src, const dnnl::memory::desc& dst_md,
                                         Context& ctx) {
   const auto src_md = src.get_desc();
@@ -94,9 +106,12 @@ const dnnl::memory& Reorder::operator()(const dnnl::memory& src, const dnnl::mem
     src_md_ = src_md;
     dst_md_ = dst_md;
     dst_ = dnnl::memory(dst_md, ctx.engine());
-    prim_ = make_primitive<dnnl::reorder>(dnnl::reorder::primitive_desc(ctx.engine(), src_md, ctx.engine(), dst_md));
+    src_in_ = dnnl::memory(src_md, ctx.engine(), nullptr);
+    step_ = Step(make_primitive<dnnl::reorder>(dnnl::reorder::primitive_desc(ctx.engine(), src_md, ctx.engine(), dst_md)),
+                 {{DNNL_ARG_FROM, src_in_}, {DNNL_ARG_TO, dst_}});
   }
-  prim_.execute(ctx.stream(), {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, dst_}});
+  src_in_.set_data_handle(src.get_data_handle());
+  step_.run(ctx);
   return dst_;
 }
 

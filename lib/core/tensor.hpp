@@ -55,11 +55,21 @@ class Tensor {
 // Copy src into dst, converting layouts (creates a reorder primitive: not for the training step).
 void copy_into(const dnnl::memory& src, const dnnl::memory& dst, Context& ctx = default_context());
 
-// One oneDNN execution: a primitive and the arguments it runs with.
-struct Step {
-  dnnl::primitive prim;
-  std::unordered_map<int, dnnl::memory> args;
-  void run(Context& ctx) { prim.execute(ctx.stream(), args); }
+// One oneDNN execution: a primitive and the arguments it runs with. The C argument array is
+// built once, so run() allocates nothing (dnnl::primitive::execute(map) builds a vector per call).
+// Memories passed here are kept alive by the Step; to feed a new buffer, keep the memory and call
+// set_data_handle on it.
+class Step {
+ public:
+  Step() = default;
+  Step(dnnl::primitive prim, std::unordered_map<int, dnnl::memory> args);
+  void run(Context& ctx) const;
+  bool empty() const { return !prim_; }
+
+ private:
+  dnnl::primitive prim_;
+  std::unordered_map<int, dnnl::memory> args_;
+  std::vector<dnnl_exec_arg_t> c_args_;
 };
 
 // A reorder into `dst_md`, built once and reused; a no-op (returns src) when layouts already match.
@@ -71,8 +81,8 @@ class Reorder {
 
  private:
   dnnl::memory::desc src_md_, dst_md_;
-  dnnl::reorder prim_;
-  dnnl::memory dst_;
+  dnnl::memory src_in_, dst_;
+  Step step_;
 };
 
 }  // namespace bnlab
