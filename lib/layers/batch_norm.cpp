@@ -48,6 +48,8 @@ void BatchNorm::build(Plan& plan, const dnnl::memory::desc& src_md, Mode mode) {
 
   plan.src_md = src_md;
   plan.data_md = data_md;
+  plan.reorder_src = dims.size() == 4 && data_md != src_md;
+  plan.values_per_channel = dims.size() == 2 ? dims[0] : dims[0] * dims[2] * dims[3];
   plan.src = dnnl::memory(data_md, eng, nullptr);
   plan.dst = Tensor(data_md, ctx_);
   plan.dst_out = dims.size() == 2 ? plan.dst.view(src_md) : plan.dst;
@@ -80,7 +82,6 @@ void BatchNorm::build(Plan& plan, const dnnl::memory::desc& src_md, Mode mode) {
       {dnnl::prop_kind::backward, data_md, data_md, static_cast<float>(eps_), scale_shift}, eng, fwd_pd);
   diff_dst_ = dnnl::memory(data_md, eng, nullptr);
   diff_src_ = Tensor(data_md, ctx_);
-  reorder_diff_src_ = dims.size() == 4 && data_md != src_md;
   diff_src_out_ = dims.size() == 2 ? diff_src_.view(src_md) : diff_src_;  // replaced when reordered
   std::unordered_map<int, dnnl::memory> bwd_args{
       {DNNL_ARG_SRC, plan.src}, {DNNL_ARG_DIFF_DST, diff_dst_}, {DNNL_ARG_MEAN, mean_.mem()},
@@ -94,16 +95,15 @@ void BatchNorm::build(Plan& plan, const dnnl::memory::desc& src_md, Mode mode) {
 const Tensor& BatchNorm::forward(const Tensor& src, Mode mode) {
   Plan& plan = mode == Mode::train ? train_ : eval_;
   if (plan.fwd.empty() || src.desc() != plan.src_md) build(plan, src.desc(), mode);
-  const auto dims = plan.src_md.dims();
-  const std::int64_t m = dims.size() == 2 ? dims[0] : dims[0] * dims[2] * dims[3];
-  if (mode == Mode::train && m < 2)
-    throw ShapeError("batch_norm: training needs more than 1 value per channel, got input " + to_string(dims));
-  if (dims.size() == 4 && plan.data_md != plan.src_md)
+  if (mode == Mode::train && plan.values_per_channel < 2)
+    throw ShapeError("batch_norm: training needs more than 1 value per channel, got input " +
+                     to_string(plan.src_md.dims()));
+  if (plan.reorder_src)
     plan.src.set_data_handle(plan.to_data(src.mem(), plan.data_md, ctx_).get_data_handle());
   else
     plan.src.set_data_handle(src.data());
   plan.fwd.run(ctx_);
-  if (mode == Mode::train) update_running_stats(m);
+  if (mode == Mode::train) update_running_stats(plan.values_per_channel);
   return plan.dst_out;
 }
 
@@ -125,7 +125,7 @@ const Tensor& BatchNorm::backward(const Tensor& diff_dst, bool need_diff_src) {
   if (bwd_.empty()) throw Error("batch_norm: backward before a training forward");
   diff_dst_.set_data_handle(diff_dst.data());
   bwd_.run(ctx_);
-  if (reorder_diff_src_) diff_src_out_ = Tensor(diff_src_back_(diff_src_.mem(), train_.src_md, ctx_));
+  if (train_.reorder_src) diff_src_out_ = Tensor(diff_src_back_(diff_src_.mem(), train_.src_md, ctx_));
   return diff_src_out_;
 }
 

@@ -52,7 +52,9 @@ class BatchNorm : public Layer {
     dnnl::memory::desc src_md;     // as the caller gave it
     dnnl::memory::desc data_md;    // as oneDNN sees it (4-D, nhwc or blocked)
     dnnl::memory src;              // handle onto the caller's src, seen as data_md
-    Reorder to_data;               // plain nchw -> nhwc, when needed
+    bool reorder_src = false;      // plain nchw src: reordered to nhwc (and diff_src back)
+    Reorder to_data;
+    std::int64_t values_per_channel = 0;  // m = N*H*W
     Tensor dst;                    // data_md
     Tensor dst_out;                // dst seen with the caller's rank (2-D view or the 4-D tensor)
     Step fwd;
@@ -74,7 +76,6 @@ class BatchNorm : public Layer {
   Tensor diff_src_;                     // data_md
   Tensor diff_src_out_;                 // in the caller's src descriptor
   Reorder diff_src_back_;               // data_md -> caller's plain nchw
-  bool reorder_diff_src_ = false;
   Step bwd_;
 };
 
