@@ -1,0 +1,64 @@
+#include "model/network.hpp"
+
+#include <sstream>
+
+#include "core/errors.hpp"
+
+namespace bnlab {
+
+void Network::add(std::unique_ptr<Layer> layer) {
+  layers_.push_back(std::move(layer));
+  train_outputs_.push_back(nullptr);
+  eval_outputs_.push_back(nullptr);
+}
+
+Dims Network::input_dims(std::int64_t batch) const {
+  Dims dims{batch};
+  dims.insert(dims.end(), input_shape_.begin(), input_shape_.end());
+  return dims;
+}
+
+const Tensor& Network::forward(const Tensor& input, Mode mode) {
+  if (layers_.empty()) throw ShapeError("network: no layers");
+  auto& outputs = mode == Mode::train ? train_outputs_ : eval_outputs_;
+  const Tensor* x = &input;
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    x = &layers_[i]->forward(*x, mode);
+    outputs[i] = x;
+  }
+  return *x;
+}
+
+void Network::backward(const Tensor& diff_logits) {
+  const Tensor* diff = &diff_logits;
+  for (std::size_t i = layers_.size(); i-- > 0;) diff = &layers_[i]->backward(*diff, /*need_diff_src=*/i > 0);
+}
+
+const Tensor* Network::output(std::size_t i, Mode mode) const {
+  return (mode == Mode::train ? train_outputs_ : eval_outputs_).at(i);
+}
+
+std::vector<Param*> Network::params() {
+  std::vector<Param*> out;
+  for (auto& layer : layers_)
+    for (Param* p : layer->params()) out.push_back(p);
+  return out;
+}
+
+std::int64_t Network::num_params() {
+  std::int64_t n = 0;
+  for (Param* p : params()) n += p->value.numel();
+  return n;
+}
+
+std::string Network::summary() const {
+  std::ostringstream out;
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    out << i << ' ' << layers_[i]->kind();
+    if (train_outputs_[i]) out << ' ' << to_string(train_outputs_[i]->dims());
+    out << '\n';
+  }
+  return out.str();
+}
+
+}  // namespace bnlab

@@ -1,0 +1,112 @@
+#include "train/trainer.hpp"
+
+#include <chrono>
+#include <cmath>
+
+#include "core/random.hpp"
+#include "data/batcher.hpp"
+#include "train/loss.hpp"
+
+namespace bnlab {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+}  // namespace
+
+std::int64_t planned_steps(const TrainConfig& train, std::int64_t train_samples) {
+  if (train.steps) return *train.steps;
+  const std::int64_t per_epoch = std::max<std::int64_t>(1, train_samples / train.batch_size);
+  return static_cast<std::int64_t>(std::ceil(train.epochs.value_or(1.0) * static_cast<double>(per_epoch)));
+}
+
+Trainer::Trainer(Network& net, const Dataset& train, const Dataset& test, const TrainConfig& train_config,
+                 const OptimizerConfig& optimizer_config, std::string batching)
+    : net_(net),
+      train_(train),
+      test_(test),
+      config_(train_config),
+      optimizer_config_(optimizer_config),
+      batching_(std::move(batching)) {}
+
+EvalPoint Trainer::evaluate(std::int64_t step, double epoch, double lr, double wall_s) {
+  EvalPoint point;
+  point.step = step;
+  point.epoch = epoch;
+  point.samples = step * config_.batch_size;
+  point.lr = lr;
+  const auto on_train = evaluator_(net_, train_, Mode::eval, kTrainEvalSamples);
+  const auto on_test = evaluator_(net_, test_, Mode::eval);
+  point.train_loss = on_train.loss;
+  point.train_acc = on_train.accuracy;
+  point.test_loss = on_test.loss;
+  point.test_acc = on_test.accuracy;
+  point.wall_s = wall_s;
+  return point;
+}
+
+TrainResult Trainer::run() {
+  const auto t0 = Clock::now();
+  TrainResult result;
+  const std::int64_t batch = config_.batch_size;
+  const std::int64_t total = planned_steps(config_, train_.n);
+  result.total_steps = total;
+  const double lr = optimizer_config_.effective_lr(batch);
+
+  Batcher batcher(train_, batch, batching_, derive_seed(static_cast<std::uint64_t>(config_.seed), 0xda7a));
+  Sgd sgd(net_.params(), optimizer_config_.momentum, optimizer_config_.weight_decay);
+  SoftmaxCrossEntropy loss_fn;
+  Tensor input = Tensor::plain(net_.input_dims(batch));
+  std::vector<std::int32_t> labels(static_cast<std::size_t>(batch));
+  double step_seconds = 0;
+
+  auto record = [&](std::int64_t step) {
+    const auto point = evaluate(step, batcher.epoch(), lr, seconds_since(t0));
+    result.history.push_back(point);
+    if (std::isfinite(point.test_acc) && point.test_acc > result.best_test_acc) result.best_test_acc = point.test_acc;
+    if (!result.steps_to_target && config_.target_accuracy && point.test_acc >= *config_.target_accuracy)
+      result.steps_to_target = step;
+    const auto p0 = Clock::now();
+    for (auto* o : observers_) o->on_eval(point);
+    result.probe_s += seconds_since(p0);
+  };
+
+  for (std::int64_t step = 1; step <= total; ++step) {
+    const auto s0 = Clock::now();
+    batcher.next(input.data(), labels.data());
+    const Tensor& logits = net_.forward(input, Mode::train);
+    const double loss = loss_fn.forward(logits, labels.data());
+    const bool diverged = !std::isfinite(loss) || loss > config_.divergence_loss;
+    if (!diverged) net_.backward(loss_fn.backward());
+    step_seconds += seconds_since(s0);
+    if (diverged) {
+      result.status = "diverged";
+      result.diverged_at_step = step;
+      result.steps = step - 1;
+      break;
+    }
+    StepContext ctx{step, total, lr, loss, net_, sgd, loss_fn, input, labels.data()};
+    if (!observers_.empty()) {
+      const auto p0 = Clock::now();
+      for (auto* o : observers_) o->after_backward(ctx);
+      result.probe_s += seconds_since(p0);
+    }
+    const auto u0 = Clock::now();
+    sgd.step(lr);
+    step_seconds += seconds_since(u0);
+    result.steps = step;
+    if (!observers_.empty()) {
+      const auto p0 = Clock::now();
+      for (auto* o : observers_) o->after_update(ctx);
+      result.probe_s += seconds_since(p0);
+    }
+    if (step % config_.eval_every == 0 && step != total) record(step);
+  }
+  record(result.steps);
+  result.final = result.history.back();
+  result.wall_s = seconds_since(t0);
+  result.ms_per_step = result.steps > 0 ? 1000.0 * step_seconds / static_cast<double>(result.steps) : 0.0;
+  return result;
+}
+
+}  // namespace bnlab

@@ -1,0 +1,58 @@
+// The training loop: seeded mini-batches, forward, softmax cross-entropy, backward, SGD update;
+// evaluation every eval_every steps and at the end (test set and a fixed training subset, both
+// in eval mode); divergence detection; steps_to_target.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "data/dataset.hpp"
+#include "model/network.hpp"
+#include "train/loss.hpp"
+#include "train/observer.hpp"
+#include "train/train_config.hpp"
+
+namespace bnlab {
+
+// Size of the fixed training subset evaluated for train_loss / train_acc (the first samples).
+inline constexpr std::int64_t kTrainEvalSamples = 10000;
+
+struct TrainResult {
+  std::string status = "ok";                    // ok | diverged
+  std::int64_t steps = 0;                       // steps taken
+  std::int64_t total_steps = 0;                 // steps planned
+  std::optional<std::int64_t> diverged_at_step; // first step whose loss was non-finite or too large
+  std::optional<std::int64_t> steps_to_target;  // first evaluated step with test_acc >= target
+  double best_test_acc = 0;
+  EvalPoint final;                              // the last evaluation
+  std::vector<EvalPoint> history;               // every evaluation, in order
+  double wall_s = 0;                            // whole training, evaluation included
+  double ms_per_step = 0;                       // mean of forward+backward+update (+batch copy)
+  double probe_s = 0;                           // time spent in observers
+};
+
+// Steps a run takes: train.steps, or ceil(epochs * steps per epoch).
+std::int64_t planned_steps(const TrainConfig& train, std::int64_t train_samples);
+
+class Trainer {
+ public:
+  Trainer(Network& net, const Dataset& train, const Dataset& test, const TrainConfig& train_config,
+          const OptimizerConfig& optimizer_config, std::string batching = "shuffled");
+  void add_observer(TrainObserver* observer) { observers_.push_back(observer); }
+  TrainResult run();
+
+ private:
+  EvalPoint evaluate(std::int64_t step, double epoch, double lr, double wall_s);
+
+  Network& net_;
+  const Dataset& train_;
+  const Dataset& test_;
+  TrainConfig config_;
+  OptimizerConfig optimizer_config_;
+  std::string batching_;
+  std::vector<TrainObserver*> observers_;
+  Evaluator evaluator_;
+};
+
+}  // namespace bnlab
