@@ -1,1 +1,25 @@
-int main() { return 0; }
+// bnlab: measure what Batch Normalization does to training. See README.md.
+#include <CLI/CLI.hpp>
+
+#include "commands.hpp"
+#include "common.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"bnlab: an experiment runner that measures what Batch Normalization does to training.\n"
+               "Write a JSON config, run it, get CSV files (README.md explains every key and column)."};
+  app.set_version_flag("--version", std::string("bnlab ") + BNLAB_VERSION);
+  app.require_subcommand(1);
+  int exit_code = bnlab::cli::kOk;
+  bnlab::cli::setup_run(app, exit_code);
+  bnlab::cli::setup_plan(app, exit_code);
+  bnlab::cli::setup_validate(app, exit_code);
+  bnlab::cli::setup_collect(app, exit_code);
+  bnlab::cli::setup_info(app, exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);  // prints help/version or the usage error
+    return code == 0 ? 0 : bnlab::cli::kBadInput;
+  }
+  return exit_code;
+}

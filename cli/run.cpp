@@ -1,0 +1,87 @@
+// bnlab run / bnlab plan: expand a config's sweep and run it (or print the plan).
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+#include <memory>
+
+#include "commands.hpp"
+#include "common.hpp"
+#include "experiment/runner.hpp"
+#include "experiment/sweep.hpp"
+
+namespace bnlab::cli {
+
+namespace {
+
+struct RunOptions {
+  std::string config;
+  std::string out = "results";
+  std::vector<std::string> sets;
+  int jobs = 1;
+  int threads = 0;
+  std::string shard;
+  bool force = false;
+  bool retry_failed = false;
+  bool dry_run = false;
+  int quiet = 0;
+  int verbose = 0;
+};
+
+int run(const RunOptions& o) {
+  setup_logging(o.quiet ? -1 : o.verbose ? 1 : 0);
+  return guarded([&] {
+    const Experiment experiment = load_experiment(o.config, o.sets);
+    RunnerOptions runner;
+    runner.out = o.out;
+    runner.jobs = o.jobs;
+    runner.threads = o.threads;
+    runner.force = o.force;
+    runner.retry_failed = o.retry_failed;
+    runner.shard = o.shard.empty() ? shard_from_slurm_env() : std::optional<Shard>(parse_shard(o.shard));
+    if (o.dry_run) {
+      std::cout << plan_csv(select_shard(expand(experiment), runner.shard));
+      return static_cast<int>(kOk);
+    }
+    return run_experiment(experiment, runner);
+  });
+}
+
+}  // namespace
+
+void setup_run(CLI::App& app, int& exit_code) {
+  auto o = std::make_shared<RunOptions>();
+  auto* cmd = app.add_subcommand("run", "Run every run of a config's sweep into <out>/<name>/ (finished runs are skipped)");
+  cmd->add_option("config", o->config, "Experiment config (JSON)")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--out", o->out, "Results folder; the experiment writes to <out>/<name>/")->capture_default_str();
+  cmd->add_option("--set", o->sets, "Override a config key before the sweep expands: KEY=VALUE (VALUE parsed as JSON "
+                                    "when it parses), repeatable; e.g. --set train.steps=200");
+  cmd->add_option("--jobs", o->jobs, "Runs at once")->check(CLI::Range(1, 256))->capture_default_str();
+  cmd->add_option("--threads", o->threads, "oneDNN threads per run (default: cores / jobs)")->check(CLI::Range(1, 1024));
+  cmd->add_option("--shard", o->shard, "Run only runs i with i % N == K (0-based K/N); default from SLURM_ARRAY_TASK_*");
+  cmd->add_flag("--force", o->force, "Rerun every run, finished or not");
+  cmd->add_flag("--retry-failed", o->retry_failed, "Rerun runs whose status is failed");
+  cmd->add_flag("--dry-run", o->dry_run, "Print the plan as CSV and run nothing");
+  cmd->add_flag("-q,--quiet", o->quiet, "Only warnings and errors on stderr");
+  cmd->add_flag("-v,--verbose", o->verbose, "Debug logging on stderr");
+  cmd->callback([o, &exit_code] { exit_code = run(*o); });
+}
+
+void setup_plan(CLI::App& app, int& exit_code) {
+  struct PlanOptions {
+    std::string config;
+    std::vector<std::string> sets;
+  };
+  auto o = std::make_shared<PlanOptions>();
+  auto* cmd = app.add_subcommand("plan", "Print the expanded runs (index, run_id, swept values) as CSV on stdout");
+  cmd->add_option("config", o->config, "Experiment config (JSON)")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--set", o->sets, "Override a config key: KEY=VALUE, repeatable");
+  cmd->callback([o, &exit_code] {
+    setup_logging(0);
+    exit_code = guarded([&] {
+      std::cout << plan_csv(expand(load_experiment(o->config, o->sets)));
+      return static_cast<int>(kOk);
+    });
+  });
+}
+
+}  // namespace bnlab::cli

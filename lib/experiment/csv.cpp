@@ -1,0 +1,102 @@
+#include "experiment/csv.hpp"
+
+#include <charconv>
+#include <cmath>
+
+namespace bnlab {
+
+std::string csv_escape(const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + '"';
+}
+
+std::string csv_number(double value) {
+  if (!std::isfinite(value)) return "";
+  if (value == 0) return "0";
+  char buf[400];
+  // Shortest round-trip representation in fixed (plain decimal) notation.
+  const auto res = std::to_chars(buf, buf + sizeof buf, value, std::chars_format::fixed);
+  return std::string(buf, res.ptr);
+}
+
+std::string csv_cell(const nlohmann::json& value) {
+  if (value.is_null()) return "";
+  if (value.is_string()) return csv_escape(value.get<std::string>());
+  if (value.is_boolean()) return value.get<bool>() ? "true" : "false";
+  if (value.is_number_integer()) return std::to_string(value.get<std::int64_t>());
+  if (value.is_number_unsigned()) return std::to_string(value.get<std::uint64_t>());
+  if (value.is_number()) return csv_number(value.get<double>());
+  return csv_escape(value.dump());
+}
+
+std::string csv_line(const std::vector<std::string>& cells) {
+  std::string out;
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    if (i) out += ',';
+    out += cells[i];
+  }
+  return out + '\n';
+}
+
+int CsvTable::column(const std::string& name) const {
+  for (std::size_t i = 0; i < header.size(); ++i)
+    if (header[i] == name) return static_cast<int>(i);
+  return -1;
+}
+
+CsvTable parse_csv(const std::string& text) {
+  std::vector<std::vector<std::string>> lines;
+  std::vector<std::string> row;
+  std::string cell;
+  bool quoted = false, any = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+        cell += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        cell += c;
+      }
+      continue;
+    }
+    if (c == '"') {
+      quoted = true;
+      any = true;
+    } else if (c == ',') {
+      row.push_back(std::move(cell));
+      cell.clear();
+      any = true;
+    } else if (c == '\n' || c == '\r') {
+      if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
+      if (any || !cell.empty()) {
+        row.push_back(std::move(cell));
+        lines.push_back(std::move(row));
+      }
+      row.clear();
+      cell.clear();
+      any = false;
+    } else {
+      cell += c;
+      any = true;
+    }
+  }
+  if (any || !cell.empty()) {
+    row.push_back(std::move(cell));
+    lines.push_back(std::move(row));
+  }
+  CsvTable table;
+  if (lines.empty()) return table;
+  table.header = std::move(lines.front());
+  table.rows.assign(std::make_move_iterator(lines.begin() + 1), std::make_move_iterator(lines.end()));
+  return table;
+}
+
+}  // namespace bnlab

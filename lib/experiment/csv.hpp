@@ -1,0 +1,30 @@
+// The CSV dialect of every file bnlab writes (DESIGN.md, "Results"): one header line, comma
+// separated, no comments; a string is quoted (RFC 4180) only when it contains a comma, quote,
+// CR or LF; numbers are plain decimal (never exponent notation), the shortest text that reads
+// back to the same double; a missing value (unset, NaN, infinite) is an empty cell.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bnlab {
+
+std::string csv_escape(const std::string& text);
+std::string csv_number(double value);                    // "" for NaN / inf
+std::string csv_cell(const nlohmann::json& value);       // null -> "", string escaped, array as JSON text
+std::string csv_line(const std::vector<std::string>& cells);  // cells already escaped; adds '\n'
+
+struct CsvTable {
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;  // unescaped cell text
+  // Index of a column, or -1.
+  int column(const std::string& name) const;
+};
+
+// Parses text written in this dialect (quoted cells may hold commas, quotes and newlines).
+CsvTable parse_csv(const std::string& text);
+
+}  // namespace bnlab

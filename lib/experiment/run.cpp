@@ -1,0 +1,178 @@
+#include "experiment/run.hpp"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <ctime>
+
+#include "core/context.hpp"
+#include "core/errors.hpp"
+#include "experiment/csv.hpp"
+#include "experiment/files.hpp"
+#include "experiment/sweep.hpp"
+#include "model/builder.hpp"
+#include "train/trainer.hpp"
+
+namespace bnlab {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+const std::vector<std::string>& metrics_columns() {
+  static const std::vector<std::string> columns = {"step",      "epoch",     "samples",  "lr",       "train_loss",
+                                                   "train_acc", "test_loss", "test_acc", "wall_s"};
+  return columns;
+}
+
+const DataSplit& DataCache::get(const DataConfig& config, std::uint64_t seed) {
+  json key = {{"dataset", config.dataset}, {"dir", config.dir ? json(*config.dir) : json()},
+              {"train_size", config.train_size ? json(*config.train_size) : json()},
+              {"test_size", config.test_size ? json(*config.test_size) : json()}};
+  if (config.dataset == "synthetic") key["seed"] = seed;  // only generated data depends on the seed
+  auto& slot = cache_[key.dump()];
+  if (!slot) slot = std::make_unique<DataSplit>(load_data(config, seed));
+  return *slot;
+}
+
+namespace {
+
+std::string now_iso8601() {
+  const std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+double peak_rss_mb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
+}
+
+std::string hostname() {
+  char buf[256] = {};
+  gethostname(buf, sizeof buf - 1);
+  return buf;
+}
+
+json optional_json(const std::optional<std::int64_t>& v) { return v ? json(*v) : json(); }
+
+std::string csv_row(const EvalPoint& p) {
+  return csv_line({std::to_string(p.step), csv_number(p.epoch), std::to_string(p.samples), csv_number(p.lr),
+                   csv_number(p.train_loss), csv_number(p.train_acc), csv_number(p.test_loss), csv_number(p.test_acc),
+                   csv_number(p.wall_s)});
+}
+
+// Rewrites metrics.csv after every evaluation, so a killed run shows how far it got.
+class MetricsWriter : public TrainObserver {
+ public:
+  explicit MetricsWriter(fs::path path) : path_(std::move(path)), text_(csv_line(metrics_columns())) {}
+  void on_eval(const EvalPoint& point) override {
+    text_ += csv_row(point);
+    write_file_atomic(path_, text_);
+  }
+
+ private:
+  fs::path path_;
+  std::string text_;
+};
+
+class ProgressObserver : public TrainObserver {
+ public:
+  explicit ProgressObserver(const ProgressFn& fn) : fn_(fn) {}
+  void after_update(StepContext& ctx) override {
+    if (ctx.step % 10 == 0 || ctx.step == ctx.total_steps) fn_(ctx.step, ctx.total_steps);
+  }
+
+ private:
+  const ProgressFn& fn_;
+};
+
+const char* error_kind(const std::exception& e) {
+  if (dynamic_cast<const ConfigError*>(&e)) return "config";
+  if (dynamic_cast<const DataError*>(&e)) return "data";
+  if (dynamic_cast<const ShapeError*>(&e)) return "shape";
+  if (dynamic_cast<const IoError*>(&e)) return "io";
+  return "internal";
+}
+
+}  // namespace
+
+void prepare_run_dir(const fs::path& dir, const PlannedRun& run) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw IoError("cannot create " + dir.string() + ": " + ec.message());
+  fs::remove(dir / "status.json", ec);
+  fs::remove(dir / "metrics.csv", ec);
+  remove_stale_temporaries(dir);
+  json swept = json::object();
+  for (const auto& [key, value] : run.swept) swept[key] = value;
+  write_file_atomic(dir / "config.json", run.resolved.dump(2) + "\n");
+  write_file_atomic(dir / "plan.json", json{{"index", run.index}, {"run_id", run.run_id}, {"swept", swept}}.dump(2) + "\n");
+}
+
+json execute_run(const fs::path& dir, DataCache& cache, int threads, const ProgressFn& progress) {
+  json status = {{"status", "failed"}, {"started_at", now_iso8601()}, {"host", hostname()}};
+  const auto t0 = std::chrono::steady_clock::now();
+  try {
+    const json plan = json::parse(read_file(dir / "plan.json"));
+    status["run_id"] = plan.at("run_id");
+    status["index"] = plan.at("index");
+    status["swept"] = plan.at("swept");
+    const RunConfig config = parse_run_config(json::parse(read_file(dir / "config.json")));
+    set_num_threads(threads);
+    status["threads"] = num_threads();
+    status["versions"] = {{"bnlab", BNLAB_VERSION}, {"onednn", dnnl_version()}, {"isa", dnnl_isa()}};
+
+    const auto seed = static_cast<std::uint64_t>(config.train.seed);
+    const DataSplit& data = cache.get(config.data, seed);
+    status["data"] = {{"source", data.source}, {"train_samples", data.train.n}, {"test_samples", data.test.n}};
+    auto net = build_model(config.model, config.norm, config.init,
+                           {data.train.channels, data.train.height, data.train.width}, data.train.num_classes, seed);
+    Trainer trainer(*net, data.train, data.test, config.train, config.optimizer, config.data.batching);
+    MetricsWriter metrics(dir / "metrics.csv");
+    trainer.add_observer(&metrics);
+    ProgressObserver progress_observer(progress);
+    if (progress) trainer.add_observer(&progress_observer);
+    const TrainResult r = trainer.run();
+
+    status["status"] = r.status;
+    status["steps"] = r.steps;
+    status["total_steps"] = r.total_steps;
+    status["final_train_loss"] = r.final.train_loss;
+    status["final_train_acc"] = r.final.train_acc;
+    status["final_test_loss"] = r.final.test_loss;
+    status["final_test_acc"] = r.final.test_acc;
+    status["best_test_acc"] = r.best_test_acc;
+    status["steps_to_target"] = optional_json(r.steps_to_target);
+    status["diverged_at_step"] = optional_json(r.diverged_at_step);
+    status["ms_per_step"] = r.ms_per_step;
+    status["probe_s"] = r.probe_s;
+    status["params"] = net->num_params();
+  } catch (const std::exception& e) {
+    status["status"] = "failed";
+    status["error"] = e.what();
+    status["error_kind"] = error_kind(e);
+  }
+  status["wall_s"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  status["peak_rss_mb"] = peak_rss_mb();
+  status["finished_at"] = now_iso8601();
+  // NaN/inf are not JSON: store them as null (a missing value).
+  for (auto& [key, value] : status.items())
+    if (value.is_number_float() && !std::isfinite(value.get<double>())) value = nullptr;
+  write_file_atomic(dir / "status.json", status.dump(2) + "\n");
+  return status;
+}
+
+json read_status(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::exists(dir / "status.json", ec)) return nullptr;
+  try {
+    return json::parse(read_file(dir / "status.json"));
+  } catch (const std::exception&) {
+    return nullptr;
+  }
+}
+
+}  // namespace bnlab

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages bnlab needs, only those that are missing.
+#   scripts/setup.sh          build + run (compiler, oneDNN, CLI11, json, spdlog, Catch2, zlib,
+#                             Fashion-MNIST, matplotlib/pandas for plots)
+#   scripts/setup.sh --test   also what the test suite uses (clang for the fuzzer)
+set -euo pipefail
+
+packages=(cmake make g++ pkg-config libdnnl-dev libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
+          catch2 zlib1g-dev dataset-fashion-mnist python3 python3-matplotlib python3-pandas)
+if [[ "${1:-}" == "--test" ]]; then
+  packages+=(clang libclang-rt-14-dev)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+echo "setup: installing ${missing[*]}" >&2
+sudo=()
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null || { echo "setup: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+  sudo=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
