@@ -1,9 +1,11 @@
-// A run config (one point of a sweep) and an experiment (the config file: base + sweep).
-// Parsing validates the whole v1 schema and reports every problem with its JSON path.
+// A run config (one point of a sweep) and its JSON form. Parsing validates the whole v1 schema
+// (schema.hpp) and reports every problem with its JSON path; the experiment level (the config file
+// with its sweep and --set overrides) is in sweep.hpp.
 #pragma once
 
 #include <nlohmann/json.hpp>
 
+#include <iosfwd>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,5 +27,33 @@ struct RunConfig {
   TrainConfig train;
   nlohmann::json probes = nlohmann::json::object();  // probe name -> its settings; {} = none
 };
+
+// Equal when every key of the schema has the same value (to_json(a) == to_json(b)).
+bool operator==(const RunConfig& a, const RunConfig& b);
+// The resolved JSON, for test failure messages and logs.
+std::ostream& operator<<(std::ostream& out, const RunConfig& config);
+
+// Parses a run config object: every key optional except `name`; a missing key keeps the struct's
+// default. Throws ConfigError listing every problem (unknown keys, types, ranges, enum values,
+// rules between keys). A top-level "sweep" is a problem here: sweeps belong to experiments.
+//
+// steps/epochs: exactly one must be set; null counts as unset. TrainConfig defaults epochs to 2,
+// so a config that gives steps and leaves epochs out means steps only (epochs becomes unset);
+// both set (non-null) is an error, and so is epochs: null with no steps.
+RunConfig parse_run_config(const nlohmann::json& object);
+
+// The fully resolved config: every schema key, null for an unset optional, `probes` as given.
+// parse_run_config(to_json(c)) == c.
+nlohmann::json to_json(const RunConfig& config);
+
+// The non-throwing core of parse_run_config, shared with the experiment level. `config` holds
+// every valid value (defaults elsewhere); `key_problems` are problems of single keys, in file
+// order; `rule_problems` are those of config_rules() (schema.hpp) on the result.
+struct ConfigCheck {
+  RunConfig config;
+  std::vector<std::string> key_problems;
+  std::vector<std::string> rule_problems;
+};
+ConfigCheck check_run_config(const nlohmann::ordered_json& object);
 
 }  // namespace bnlab

@@ -1,0 +1,32 @@
+// JSON helpers of the experiment level: parsing a config file's text with file:line:column errors
+// and duplicate-key detection, and reading/writing a value at a dotted path.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bnlab {
+
+// Parses `text` keeping key order. A syntax error throws ConfigError
+// "<source>:<line>:<column>: syntax error ..."; a key repeated in one object (JSON keeps the
+// last silently, which hides a mistake) appends "<path>: duplicate key ..." to `problems`.
+nlohmann::ordered_json parse_json_text(const std::string& text, const std::string& source,
+                                       std::vector<std::string>& problems);
+
+// Line and column (both 1-based) of the byte at 1-based offset `byte` in `text`.
+std::pair<std::size_t, std::size_t> line_column(const std::string& text, std::size_t byte);
+
+// Sets `doc` at a dotted path ("model.hidden"), creating objects on the way. Returns "" or the
+// problem: the prefix on the way that holds something other than an object.
+std::string set_path(nlohmann::ordered_json& doc, std::string_view path, nlohmann::ordered_json value);
+
+// The value at a dotted path, or nullptr.
+const nlohmann::json* find_path(const nlohmann::json& doc, std::string_view path);
+
+// Whether `path` is `prefix` or lies under it ("model.hidden" under "model").
+bool path_within(std::string_view path, std::string_view prefix);
+
+}  // namespace bnlab

@@ -1,0 +1,108 @@
+// --set parsing and application (rules in overrides.hpp).
+#include "experiment/overrides.hpp"
+
+#include <algorithm>
+#include <optional>
+
+#include "experiment/json_util.hpp"
+#include "experiment/schema.hpp"
+
+namespace bnlab {
+
+namespace {
+
+using nlohmann::ordered_json;
+
+struct Override {
+  std::string label;  // "--set KEY=VALUE", for messages
+  std::string key;
+  ordered_json value;
+};
+
+// Why KEY cannot be --set, or "".
+std::string key_problem(const std::string& key) {
+  if (key.rfind("sweep.", 0) == 0) {
+    const std::string axis = key.substr(6);
+    if (auto problem = sweep_key_problem(axis)) return "sweep key '" + axis + "': " + *problem;
+    return "";
+  }
+  if (key == "sweep" || find_key(key) || is_section(key) || path_within(key, "probes")) return "";
+  const auto hint = closest_key(key);
+  return "unknown key '" + key + "'" + (hint ? "; did you mean '" + *hint + "'?" : "");
+}
+
+std::optional<Override> parse_set(const std::string& text, std::vector<std::string>& problems) {
+  const auto eq = text.find('=');
+  const std::string label = "--set " + text;
+  if (eq == std::string::npos || eq == 0) {
+    problems.push_back("--set '" + text + "': expected KEY=VALUE, e.g. --set train.steps=200");
+    return std::nullopt;
+  }
+  Override o{label, text.substr(0, eq), {}};
+  if (const auto problem = key_problem(o.key); !problem.empty()) {
+    problems.push_back(label + ": " + problem);
+    return std::nullopt;
+  }
+  const std::string value_text = text.substr(eq + 1);
+  o.value = ordered_json::parse(value_text, nullptr, /*allow_exceptions=*/false);
+  const KeySpec* spec = find_key(o.key);
+  const bool string_key = spec && spec->type == ValueType::String;
+  if (o.value.is_discarded() || (string_key && (o.value.is_number() || o.value.is_boolean()))) o.value = value_text;
+  try {
+    (void)o.value.dump();  // a string from the command line may be invalid UTF-8
+  } catch (const ordered_json::exception&) {
+    problems.push_back(label.substr(0, eq + 7) + "...: the value is not valid UTF-8");
+    return std::nullopt;
+  }
+  return o;
+}
+
+// Removes the sweep axes at, inside or around `key`.
+void drop_axes(ordered_json& doc, const std::string& key) {
+  const auto sweep = doc.find("sweep");
+  if (sweep == doc.end() || !sweep->is_object()) return;
+  std::vector<std::string> dropped;
+  for (auto it = sweep->begin(); it != sweep->end(); ++it)
+    if (path_within(it.key(), key) || path_within(key, it.key())) dropped.push_back(it.key());
+  for (const auto& axis : dropped) sweep->erase(axis);
+}
+
+}  // namespace
+
+void apply_sets(ordered_json& doc, const std::vector<std::string>& sets, std::vector<std::string>& problems,
+                std::vector<std::string>& set_paths) {
+  std::vector<Override> overrides;
+  for (const auto& text : sets)
+    if (auto o = parse_set(text, problems)) overrides.push_back(std::move(*o));
+  if (!doc.is_object()) return;  // reported by validation
+
+  for (auto& o : overrides) {
+    if (o.key.rfind("sweep.", 0) == 0) {
+      ordered_json& sweep = doc["sweep"];
+      if (sweep.is_null()) sweep = ordered_json::object();
+      if (!sweep.is_object()) {
+        problems.push_back(o.label + ": 'sweep' in the config is not an object");
+        continue;
+      }
+      sweep[o.key.substr(6)] = std::move(o.value);
+    } else {
+      const bool sets_a_value = !o.value.is_null();
+      if (auto problem = set_path(doc, o.key, std::move(o.value)); !problem.empty()) {
+        problems.push_back(o.label + ": " + problem);
+        continue;
+      }
+      if (o.key != "sweep") drop_axes(doc, o.key);
+      // steps <-> epochs: the one set wins over the file's other one, unless both are --set.
+      const char* partner = exclusive_partner(o.key);
+      const bool partner_set = partner && std::any_of(overrides.begin(), overrides.end(),
+                                                      [&](const Override& x) { return x.key == partner; });
+      if (partner && sets_a_value && !partner_set) {
+        set_path(doc, partner, nullptr);
+        drop_axes(doc, partner);
+      }
+    }
+    set_paths.push_back(o.key);
+  }
+}
+
+}  // namespace bnlab

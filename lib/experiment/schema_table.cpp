@@ -1,0 +1,170 @@
+// The config schema table: one line per key (path, struct member, allowed values, description)
+// and the rules between keys. Adding a key to the config is one line in build_schema().
+#include <cstdint>
+
+#include "experiment/config.hpp"
+#include "experiment/schema.hpp"
+#include "layers/norms.hpp"
+
+namespace bnlab {
+
+namespace {
+
+using nlohmann::json;
+
+// ---- from a struct member's C++ type to the schema's value type ------------------------------
+
+template <class T> struct TypeOf;
+template <> struct TypeOf<std::string> { static constexpr auto type = ValueType::String; };
+template <> struct TypeOf<std::int64_t> { static constexpr auto type = ValueType::Integer; };
+template <> struct TypeOf<double> { static constexpr auto type = ValueType::Number; };
+template <> struct TypeOf<std::vector<std::int64_t>> { static constexpr auto type = ValueType::IntegerList; };
+template <> struct TypeOf<json> { static constexpr auto type = ValueType::Object; };
+
+template <class T> constexpr bool is_optional = false;
+template <class T> constexpr bool is_optional<std::optional<T>> = true;
+
+template <class T> json to_value(const T& v) { return json(v); }
+template <class T> json to_value(const std::optional<T>& v) { return v ? json(*v) : json(nullptr); }
+template <class T> void from_value(T& out, const json& j) { out = j.get<T>(); }
+template <class T> void from_value(std::optional<T>& out, const json& j) {
+  if (j.is_null()) out.reset(); else out = j.get<T>();
+}
+
+// A key inside a section: field("optimizer.lr", &RunConfig::optimizer, &OptimizerConfig::lr, ...).
+template <class S, class T>
+KeySpec field(std::string path, S RunConfig::*section, T S::*member, Constraint c, std::string description) {
+  KeySpec spec{std::move(path), ValueType::Object, is_optional<T>, false, std::move(c), std::move(description),
+               [section, member](const RunConfig& r) { return to_value((r.*section).*member); },
+               [section, member](RunConfig& r, const json& j) { from_value((r.*section).*member, j); }};
+  if constexpr (is_optional<T>) spec.type = TypeOf<typename T::value_type>::type;
+  else spec.type = TypeOf<T>::type;
+  return spec;
+}
+
+// A top-level key: top("name", &RunConfig::name, ...).
+template <class T>
+KeySpec top(std::string path, T RunConfig::*member, Constraint c, std::string description) {
+  return KeySpec{std::move(path), TypeOf<T>::type, false, false, std::move(c), std::move(description),
+                 [member](const RunConfig& r) { return to_value(r.*member); },
+                 [member](RunConfig& r, const json& j) { from_value(r.*member, j); }};
+}
+
+KeySpec required(KeySpec spec) {
+  spec.required = true;
+  return spec;
+}
+
+// ---- constraints ------------------------------------------------------------------------------
+
+Constraint any() { return {}; }
+Constraint gt(double lo) { Constraint c; c.min = lo; c.min_open = true; return c; }
+Constraint ge(double lo) { Constraint c; c.min = lo; return c; }
+// in(lo, hi, "[)"): the brackets say which bounds are included.
+Constraint in(double lo, double hi, std::string_view brackets) {
+  Constraint c;
+  c.min = lo;
+  c.max = hi;
+  c.min_open = brackets[0] == '(';
+  c.max_open = brackets[1] == ')';
+  return c;
+}
+Constraint one_of(std::vector<std::string> values) {
+  Constraint c;
+  c.choices = [values = std::move(values)] { return values; };
+  return c;
+}
+Constraint one_of(const std::vector<std::string>& (*values)()) {
+  Constraint c;
+  c.choices = [values] { return values(); };
+  return c;
+}
+Constraint filename() { Constraint c; c.filename_safe = true; return c; }
+
+std::vector<KeySpec> build_schema() {
+  using R = RunConfig;
+  return {
+      required(top("name", &R::name, filename(), "experiment name: results go to <out>/<name>/ (letters, digits, '_', '.', '-')")),
+      top("description", &R::description, any(), "free text about the experiment; not part of the run id"),
+      field("data.dataset", &R::data, &DataConfig::dataset, one_of({"fashion-mnist", "mnist", "synthetic"}), "training data: Debian's Fashion-MNIST, MNIST from data.dir, or generated"),
+      field("data.dir", &R::data, &DataConfig::dir, any(), "folder with the four IDX(.gz) files (null: the dataset's default; required for mnist)"),
+      field("data.train_size", &R::data, &DataConfig::train_size, ge(1), "use the first N training images (null: all)"),
+      field("data.test_size", &R::data, &DataConfig::test_size, ge(1), "use the first N test images (null: all)"),
+      field("data.batching", &R::data, &DataConfig::batching, one_of({"shuffled", "by_class"}), "mini-batches: a new random order every epoch, or each from as few classes as possible"),
+      field("model.arch", &R::model, &ModelConfig::arch, one_of({"mlp", "cnn"}), "network: fully connected (hidden) or convolutional (channels, then fc)"),
+      field("model.hidden", &R::model, &ModelConfig::hidden, ge(1), "mlp: hidden layer widths ([] is logistic regression)"),
+      field("model.channels", &R::model, &ModelConfig::channels, ge(1), "cnn: output channels of each conv3x3 -> norm -> activation -> maxpool2 block"),
+      field("model.fc", &R::model, &ModelConfig::fc, ge(1), "cnn: widths of the fully connected layers after the convolutions"),
+      field("model.activation", &R::model, &ModelConfig::activation, one_of({"relu", "sigmoid", "tanh"}), "nonlinearity after each hidden layer"),
+      field("model.norm", &R::model, &ModelConfig::norm, one_of(&norm_kinds), "normalization after each hidden linear/conv layer (none: no layer)"),
+      field("model.norm_position", &R::model, &ModelConfig::norm_position, one_of({"pre_activation", "post_activation"}), "norm before the activation (as in the paper) or after it"),
+      field("model.dropout", &R::model, &ModelConfig::dropout, in(0, 1, "[)"), "drop probability after each hidden activation (0: no dropout)"),
+      field("norm.eps", &R::norm, &NormConfig::eps, gt(0), "added to the variance before the square root"),
+      field("norm.momentum", &R::norm, &NormConfig::momentum, in(0, 1, "[]"), "running = (1 - momentum) * running + momentum * batch statistic (PyTorch's meaning)"),
+      field("norm.group_size", &R::norm, &NormConfig::group_size, ge(1), "group norm: channels per group"),
+      field("norm.ghost_batch_size", &R::norm, &NormConfig::ghost_batch_size, ge(1), "ghost batch norm: samples per ghost batch"),
+      field("init.scheme", &R::init, &InitConfig::scheme, one_of({"normal", "uniform", "xavier", "he"}), "weight initialization"),
+      field("init.std", &R::init, &InitConfig::std, gt(0), "normal: standard deviation (required); uniform: half-width / sqrt(3)"),
+      field("optimizer.lr", &R::optimizer, &OptimizerConfig::lr, gt(0), "learning rate of SGD (before lr_base_batch scaling)"),
+      field("optimizer.momentum", &R::optimizer, &OptimizerConfig::momentum, in(0, 1, "[)"), "SGD momentum (0: plain SGD)"),
+      field("optimizer.weight_decay", &R::optimizer, &OptimizerConfig::weight_decay, ge(0), "L2 penalty coefficient"),
+      field("optimizer.lr_base_batch", &R::optimizer, &OptimizerConfig::lr_base_batch, ge(1), "when set, lr is scaled by batch_size / lr_base_batch (see lr_scaling)"),
+      field("optimizer.lr_scaling", &R::optimizer, &OptimizerConfig::lr_scaling, one_of({"linear", "sqrt"}), "with lr_base_batch: lr * ratio or lr * sqrt(ratio)"),
+      field("train.batch_size", &R::train, &TrainConfig::batch_size, ge(1), "samples per mini-batch"),
+      field("train.steps", &R::train, &TrainConfig::steps, ge(1), "training steps (exactly one of steps and epochs)"),
+      field("train.epochs", &R::train, &TrainConfig::epochs, gt(0), "training epochs, may be fractional (exactly one of steps and epochs)"),
+      field("train.eval_every", &R::train, &TrainConfig::eval_every, ge(1), "evaluate every N steps, and at the end"),
+      field("train.seed", &R::train, &TrainConfig::seed, ge(0), "random seed of initialization, batch order and dropout"),
+      field("train.target_accuracy", &R::train, &TrainConfig::target_accuracy, in(0, 1, "(]"), "test accuracy that defines steps_to_target (null: not measured)"),
+      field("train.divergence_loss", &R::train, &TrainConfig::divergence_loss, gt(0), "a training loss above this (or not finite) ends the run as diverged"),
+      top("probes", &R::probes, any(), "probe name -> its settings (each probe checks its own); {} runs none"),
+  };
+}
+
+std::vector<ConfigRule> build_rules() {
+  return {
+      {{"train.steps", "train.epochs"},
+       [](const RunConfig& c) -> std::optional<std::string> {
+         if (c.train.steps && c.train.epochs)
+           return "train: steps and epochs are both set; set exactly one (the other null or left out)";
+         if (!c.train.steps && !c.train.epochs) return "train: neither steps nor epochs is set; set exactly one";
+         return std::nullopt;
+       }},
+      {{"init.scheme", "init.std"},
+       [](const RunConfig& c) -> std::optional<std::string> {
+         if (c.init.scheme == "normal" && !c.init.std) return "init.std: required when init.scheme is 'normal'";
+         return std::nullopt;
+       }},
+      {{"data.dataset", "data.dir"},
+       [](const RunConfig& c) -> std::optional<std::string> {
+         if (c.data.dataset == "mnist" && !c.data.dir) return "data.dir: required when data.dataset is 'mnist'";
+         return std::nullopt;
+       }},
+      {{"model.arch", "model.channels"},
+       [](const RunConfig& c) -> std::optional<std::string> {
+         if (c.model.arch == "cnn" && c.model.channels.empty())
+           return "model.channels: must not be empty when model.arch is 'cnn'";
+         return std::nullopt;
+       }},
+  };
+}
+
+}  // namespace
+
+const std::vector<KeySpec>& config_schema() {
+  static const std::vector<KeySpec> schema = build_schema();
+  return schema;
+}
+
+const std::vector<ConfigRule>& config_rules() {
+  static const std::vector<ConfigRule> rules = build_rules();
+  return rules;
+}
+
+const char* exclusive_partner(std::string_view path) {
+  if (path == "train.steps") return "train.epochs";
+  if (path == "train.epochs") return "train.steps";
+  return nullptr;
+}
+
+}  // namespace bnlab

@@ -1,0 +1,260 @@
+// Experiment loading (parse -> --set -> validate base, sweep values and rules) and the expansion
+// of a sweep into runs with their run ids.
+#include "experiment/sweep.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <unordered_map>
+
+#include "core/errors.hpp"
+#include "experiment/json_util.hpp"
+#include "experiment/overrides.hpp"
+#include "experiment/schema.hpp"
+
+namespace bnlab {
+
+namespace {
+
+using nlohmann::json;
+using nlohmann::ordered_json;
+
+using Point = std::vector<std::pair<std::string, json>>;  // one value per axis
+
+// The base with one run's swept values set. A swept train.steps (or epochs) unsets the other
+// unless that is swept too, as --set does.
+ordered_json apply_point(const ordered_json& base, const Point& point) {
+  ordered_json doc = base;
+  for (const auto& [key, value] : point) {
+    set_path(doc, key, ordered_json(value));
+    const char* partner = exclusive_partner(key);
+    if (partner && !value.is_null() &&
+        std::none_of(point.begin(), point.end(), [&](const auto& kv) { return kv.first == partner; }))
+      set_path(doc, partner, nullptr);
+  }
+  return doc;
+}
+
+// Advances mixed-radix digits, last digit fastest; false after the last combination.
+bool next_combination(std::vector<std::size_t>& digits, const std::vector<std::size_t>& sizes) {
+  for (std::size_t k = digits.size(); k-- > 0;) {
+    if (++digits[k] < sizes[k]) return true;
+    digits[k] = 0;
+  }
+  return false;
+}
+
+std::size_t product(const std::vector<std::size_t>& sizes) {
+  std::size_t n = 1;
+  for (std::size_t s : sizes)
+    if (__builtin_mul_overflow(n, s, &n)) return SIZE_MAX;
+  return n;
+}
+
+std::vector<std::size_t> axis_sizes(const std::vector<SweepAxis>& axes) {
+  std::vector<std::size_t> sizes;
+  for (const auto& a : axes) sizes.push_back(a.values.size());
+  return sizes;
+}
+
+std::string too_many_runs(std::size_t count) {
+  const std::string n = count == SIZE_MAX ? "over " + std::to_string(SIZE_MAX) : std::to_string(count);
+  return "sweep: " + n + " runs; the limit is " + std::to_string(kMaxRuns);
+}
+
+// The sweep object -> axes of valid values, each value checked on its own at sweep.<key>[i].
+std::vector<SweepAxis> check_sweep(const ordered_json& sweep, const ordered_json& base,
+                                   std::vector<std::string>& problems) {
+  std::vector<SweepAxis> axes;
+  if (sweep.is_null()) return axes;  // no sweep (absent or null): one run
+  if (!sweep.is_object()) {
+    problems.push_back("sweep: expected an object (dotted key -> list of values), got " + describe(json(sweep)));
+    return axes;
+  }
+  for (auto it = sweep.begin(); it != sweep.end(); ++it) {
+    const std::string& key = it.key();
+    const std::string path = "sweep." + key;
+    if (auto problem = sweep_key_problem(key)) {
+      problems.push_back(path + ": " + *problem);
+      continue;
+    }
+    if (!it->is_array()) {
+      problems.push_back(path + ": expected a list of values, got " + describe(json(*it)));
+      continue;
+    }
+    if (it->empty()) {
+      problems.push_back(path + ": empty list; a sweep axis needs at least one value");
+      continue;
+    }
+    // Only paths under probes can nest ("probes" and "probes.x"): the runs would fight over them.
+    const auto overlap = std::find_if(axes.begin(), axes.end(), [&](const SweepAxis& a) {
+      return path_within(key, a.key) || path_within(a.key, key);
+    });
+    if (overlap != axes.end()) {
+      problems.push_back(path + ": overlaps sweep." + overlap->key + "; sweep one or the other");
+      continue;
+    }
+    const KeySpec* spec = find_key(key);  // nullptr for paths under probes: each probe checks them
+    if (!spec && base.is_object()) {
+      ordered_json probe = base;
+      if (auto problem = set_path(probe, key, nullptr); !problem.empty()) {
+        problems.push_back(path + ": cannot be set: " + problem);
+        continue;
+      }
+    }
+    SweepAxis axis{key, {}};
+    std::unordered_map<std::string, std::size_t> file_index;  // canonical text of a kept value -> i
+    for (std::size_t i = 0; i < it->size(); ++i) {
+      const std::string item = path + "[" + std::to_string(i) + "]";
+      const json raw((*it)[i]);
+      const auto value = spec ? check_value(*spec, raw, item, problems) : std::optional<json>(raw);
+      if (!value) continue;
+      const auto [same, added] = file_index.emplace(value->dump(), i);
+      if (!added) {
+        problems.push_back(item + ": same value as " + path + "[" + std::to_string(same->second) +
+                           "] (the run would repeat)");
+        continue;
+      }
+      axis.values.push_back(*value);
+    }
+    if (!axis.values.empty()) axes.push_back(std::move(axis));
+  }
+  return axes;
+}
+
+// Rules between keys (schema.hpp) on the base, or on every combination of the axes a rule reads.
+void check_rules(const ordered_json& base, const RunConfig& base_config, const std::vector<SweepAxis>& axes,
+                 std::vector<std::string>& problems) {
+  for (const auto& rule : config_rules()) {
+    std::vector<const SweepAxis*> relevant;
+    for (const auto& axis : axes)
+      if (std::find(rule.keys.begin(), rule.keys.end(), axis.key) != rule.keys.end()) relevant.push_back(&axis);
+    if (relevant.empty()) {
+      if (auto problem = rule.check(base_config)) problems.push_back(*problem);
+      continue;
+    }
+    std::vector<std::size_t> sizes, digits(relevant.size(), 0);
+    for (const auto* axis : relevant) sizes.push_back(axis->values.size());
+    do {
+      Point point;
+      std::string where;
+      for (std::size_t k = 0; k < relevant.size(); ++k) {
+        const json& value = relevant[k]->values[digits[k]];
+        point.emplace_back(relevant[k]->key, value);
+        where += (where.empty() ? "" : ", ") + relevant[k]->key + "=" + value.dump();
+      }
+      if (auto problem = rule.check(check_run_config(apply_point(base, point)).config)) {
+        const std::string line = *problem + " (in the runs with " + where + ")";
+        if (std::find(problems.begin(), problems.end(), line) == problems.end()) problems.push_back(line);
+      }
+    } while (next_combination(digits, sizes));
+  }
+}
+
+// Marks the problems at paths that --set wrote, so the user looks at the command line, not the file.
+void mark_set_paths(std::vector<std::string>& problems, const std::vector<std::string>& set_paths) {
+  for (auto& p : problems)
+    for (const auto& path : set_paths)
+      if (p.size() > path.size() && p.compare(0, path.size(), path) == 0 &&
+          (p[path.size()] == ':' || p[path.size()] == '[' || p[path.size()] == '.')) {
+        p += " (from --set)";
+        break;
+      }
+}
+
+}  // namespace
+
+Experiment parse_experiment(const std::string& text, const std::string& source_name,
+                            const std::vector<std::string>& sets) {
+  std::vector<std::string> problems;
+  ordered_json doc = parse_json_text(text, source_name, problems);
+  std::vector<std::string> set_paths;
+  apply_sets(doc, sets, problems, set_paths);
+
+  ordered_json sweep;
+  if (doc.is_object())
+    if (auto it = doc.find("sweep"); it != doc.end()) {
+      sweep = *it;
+      doc.erase(it);
+    }
+  ConfigCheck base = check_run_config(doc);
+  problems.insert(problems.end(), base.key_problems.begin(), base.key_problems.end());
+  std::vector<SweepAxis> axes = check_sweep(sweep, doc, problems);
+  const std::size_t count = product(axis_sizes(axes));
+  if (count > kMaxRuns) problems.push_back(too_many_runs(count));
+  else if (doc.is_object()) check_rules(doc, base.config, axes, problems);
+
+  if (!problems.empty()) {
+    mark_set_paths(problems, set_paths);
+    throw ConfigError(std::move(problems));
+  }
+  return Experiment{base.config.name, base.config.description, json(doc), std::move(axes)};
+}
+
+Experiment load_experiment(const std::string& path, const std::vector<std::string>& sets) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw ConfigError(path + ": is a directory, not a config file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(path + ": cannot open the config file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_experiment(text.str(), path, sets);
+}
+
+std::size_t run_count(const Experiment& experiment) { return product(axis_sizes(experiment.sweep)); }
+
+std::vector<PlannedRun> expand(const Experiment& experiment) {
+  const std::vector<std::size_t> sizes = axis_sizes(experiment.sweep);
+  const std::size_t count = product(sizes);
+  if (count > kMaxRuns) throw ConfigError(too_many_runs(count));
+  const ordered_json base(experiment.base);
+  std::vector<PlannedRun> runs;
+  runs.reserve(count);
+  std::unordered_map<std::string, std::size_t> index_of_id;
+  std::vector<std::size_t> digits(sizes.size(), 0);
+  for (std::size_t index = 0; index < count; ++index) {
+    Point point;
+    for (std::size_t k = 0; k < sizes.size(); ++k)
+      point.emplace_back(experiment.sweep[k].key, experiment.sweep[k].values[digits[k]]);
+    ConfigCheck check = check_run_config(apply_point(base, point));
+    if (!check.key_problems.empty() || !check.rule_problems.empty()) {
+      std::vector<std::string> problems = std::move(check.key_problems);
+      problems.insert(problems.end(), check.rule_problems.begin(), check.rule_problems.end());
+      for (auto& p : problems) p += " (run " + std::to_string(index) + ")";
+      throw ConfigError(std::move(problems));
+    }
+    PlannedRun run{index, "", {}, std::move(check.config), {}};
+    run.resolved = to_json(run.config);
+    run.run_id = run_id(run.resolved);
+    for (auto& [key, value] : point) {  // as resolved: 1e3 -> 1000 for an integer key
+      const json* resolved = find_key(key) ? find_path(run.resolved, key) : nullptr;
+      run.swept.emplace_back(key, resolved ? *resolved : value);
+    }
+    if (auto [it, inserted] = index_of_id.emplace(run.run_id, index); !inserted)
+      throw ConfigError("sweep: runs " + std::to_string(it->second) + " and " + std::to_string(index) +
+                        " have the same resolved config (run id " + run.run_id + ")");
+    runs.push_back(std::move(run));
+    next_combination(digits, sizes);
+  }
+  return runs;
+}
+
+std::string run_id(const json& resolved) {
+  json canonical = resolved;
+  if (canonical.is_object()) canonical.erase("description");
+  const std::string text = canonical.dump(-1, ' ', false, json::error_handler_t::replace);
+  std::uint64_t hash = 0xcbf29ce484222325ULL;  // FNV-1a offset basis
+  for (const unsigned char c : text) {
+    hash ^= c;
+    hash *= 0x100000001b3ULL;  // FNV prime
+  }
+  const std::uint64_t folded = (hash >> 48) ^ (hash & 0xffffffffffffULL);
+  char hex[13];
+  std::snprintf(hex, sizeof hex, "%012llx", static_cast<unsigned long long>(folded));
+  return hex;
+}
+
+}  // namespace bnlab

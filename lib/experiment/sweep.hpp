@@ -1,0 +1,66 @@
+// An experiment (a config file: one base config and its sweep), its expansion into runs, and the
+// run id that names each run's results folder.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstddef>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "experiment/config.hpp"
+
+namespace bnlab {
+
+// More runs than this in one experiment is a config error (a typo in a sweep, not a plan).
+inline constexpr std::size_t kMaxRuns = 100000;
+
+struct SweepAxis {
+  std::string key;                        // dotted config path: "optimizer.lr"
+  std::vector<nlohmann::json> values;     // validated, in canonical form (see check_value)
+};
+
+struct Experiment {
+  std::string name, description;
+  nlohmann::json base;                    // the file's config with --set applied and without "sweep"
+                                          // (not filled with defaults: expand resolves each run)
+  std::vector<SweepAxis> sweep;           // in the file's order
+};
+
+struct PlannedRun {
+  std::size_t index;                      // position in plan order, 0-based
+  std::string run_id;                     // run_id(resolved)
+  std::vector<std::pair<std::string, nlohmann::json>> swept;  // this run's value of each axis
+  RunConfig config;
+  nlohmann::json resolved;                // to_json(config)
+};
+
+// Reads, parses and validates a config file with --set overrides applied (overrides.hpp). Every
+// problem is reported at once (ConfigError::problems()), each starting with its JSON path
+// (sweep values at "sweep.<key>[i]"); an unreadable file or a syntax error is one problem
+// "<file>[:<line>:<column>]: ...". Each sweep value is checked on its own, and rules between keys
+// (steps/epochs, init.std, data.dir, cnn channels) on every combination of the axes they read.
+Experiment load_experiment(const std::string& path, const std::vector<std::string>& sets = {});
+
+// The same from text; `source_name` names it in syntax errors.
+Experiment parse_experiment(const std::string& text, const std::string& source_name,
+                            const std::vector<std::string>& sets = {});
+
+// Number of runs: the product of the axes' sizes (1 without a sweep); saturates at SIZE_MAX.
+std::size_t run_count(const Experiment& experiment);
+
+// The runs, in plan order: the cartesian product of the axes with the first axis outermost (varies
+// slowest) and the last fastest, like itertools.product and Hydra. Setting a sweep axis on
+// train.steps (or train.epochs) unsets the other for that run unless it is an axis too, as --set does.
+// Throws ConfigError if a run is invalid or two runs share a run id (neither happens to an
+// Experiment from load/parse_experiment) or there are more than kMaxRuns.
+std::vector<PlannedRun> expand(const Experiment& experiment);
+
+// A short stable name of a resolved run config: the 64-bit FNV-1a hash of the canonical JSON text
+// (keys sorted, no spaces: nlohmann::json::dump()) of `resolved` without "description" (editing a
+// description must not orphan finished runs), xor-folded to 48 bits, as 12 lowercase hex digits.
+// Same config -> same id whatever the key order of the file; any value change -> another id.
+std::string run_id(const nlohmann::json& resolved);
+
+}  // namespace bnlab

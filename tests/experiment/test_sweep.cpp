@@ -1,0 +1,156 @@
+// Sweeps: key and value validation, the run limit, plan order, rules per combination, run ids.
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "config_test_util.hpp"
+#include "experiment/sweep.hpp"
+
+using namespace bnlab;
+using bnlab::testing::config_with;
+using bnlab::testing::problems_of;
+using nlohmann::json;
+
+TEST_CASE("sweep key that is not a config key: closest valid dotted key", "[sweep]") {
+  CHECK(problems_of(config_with(R"("sweep": {"optimizer.learning_rate": [0.1, 1]})")) ==
+        std::vector<std::string>{"sweep.optimizer.learning_rate: unknown key; did you mean 'optimizer.lr'?"});
+  CHECK(problems_of(config_with(R"("sweep": {"model.nrom": ["none"]})")) ==
+        std::vector<std::string>{"sweep.model.nrom: unknown key; did you mean 'model.norm'?"});
+  CHECK(problems_of(config_with(R"("sweep": {"name": ["a", "b"]})")) ==
+        std::vector<std::string>{
+            "sweep.name: cannot be swept (name names the experiment; description is not part of a run)"});
+  CHECK(problems_of(config_with(R"("sweep": {"init": [{}]})")) ==
+        std::vector<std::string>{"sweep.init: is a section; sweep one of its keys (init.scheme, init.std)"});
+}
+
+TEST_CASE("sweep axis: a non-empty list of distinct values", "[sweep]") {
+  CHECK(problems_of(config_with(R"("sweep": {"model.norm": []})")) ==
+        std::vector<std::string>{"sweep.model.norm: empty list; a sweep axis needs at least one value"});
+  CHECK(problems_of(config_with(R"("sweep": {"model.norm": "batch"})")) ==
+        std::vector<std::string>{"sweep.model.norm: expected a list of values, got string \"batch\""});
+  CHECK(problems_of(config_with(R"("sweep": {"train.seed": [1, 2, 1.0]})")) ==
+        std::vector<std::string>{"sweep.train.seed[2]: same value as sweep.train.seed[0] (the run would repeat)"});
+  CHECK(problems_of(config_with(R"("sweep": [1])")) ==
+        std::vector<std::string>{"sweep: expected an object (dotted key -> list of values), got array [1]"});
+}
+
+TEST_CASE("sweep values are validated one by one at sweep.KEY.i", "[sweep]") {
+  CHECK(problems_of(config_with(R"("sweep": {"optimizer.lr": [0.1, 1, -1]})")) ==
+        std::vector<std::string>{"sweep.optimizer.lr[2]: must be > 0"});
+  CHECK(problems_of(config_with(R"("sweep": {"model.activation": ["relu", "tahn"]})")) ==
+        std::vector<std::string>{
+            "sweep.model.activation[1]: 'tahn' is not one of relu, sigmoid, tanh; did you mean 'tanh'?"});
+  CHECK(problems_of(config_with(R"("sweep": {"model.hidden": [[10], [10, 0]]})")) ==
+        std::vector<std::string>{"sweep.model.hidden[1][1]: must be >= 1"});
+}
+
+TEST_CASE("a sweep over the run limit is a config error", "[sweep]") {
+  json seeds = json::array(), sizes = json::array(), ghosts = json::array();
+  for (int i = 0; i < 120; ++i) seeds.push_back(i);
+  for (int i = 1; i <= 100; ++i) sizes.push_back(i), ghosts.push_back(i);
+  const json config = {{"name", "big"},
+                       {"sweep", {{"train.seed", seeds}, {"norm.group_size", sizes}, {"norm.ghost_batch_size", ghosts}}}};
+  CHECK(problems_of(config.dump()) == std::vector<std::string>{"sweep: 1200000 runs; the limit is 100000"});
+}
+
+TEST_CASE("plan order: first sweep key outermost, last fastest", "[sweep]") {
+  // Written lr first: lr varies slowest although "model.activation" sorts first.
+  const Experiment e = parse_experiment(
+      config_with(R"("sweep": {"optimizer.lr": [0.01, 0.1], "model.activation": ["relu", "sigmoid", "tanh"]})"),
+      "t", {});
+  const auto runs = expand(e);
+  REQUIRE(runs.size() == 6);
+  const std::vector<std::pair<double, std::string>> expected{
+      {0.01, "relu"}, {0.01, "sigmoid"}, {0.01, "tanh"}, {0.1, "relu"}, {0.1, "sigmoid"}, {0.1, "tanh"}};
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    INFO(i);
+    CHECK(runs[i].index == i);
+    CHECK(runs[i].config.optimizer.lr == expected[i].first);
+    CHECK(runs[i].config.model.activation == expected[i].second);
+    REQUIRE(runs[i].swept.size() == 2);
+    CHECK(runs[i].swept[0] == std::pair<std::string, json>{"optimizer.lr", expected[i].first});
+    CHECK(runs[i].swept[1] == std::pair<std::string, json>{"model.activation", expected[i].second});
+    CHECK(runs[i].resolved == to_json(runs[i].config));
+    CHECK(runs[i].run_id == run_id(runs[i].resolved));
+    for (std::size_t j = 0; j < i; ++j) CHECK(runs[j].run_id != runs[i].run_id);
+  }
+}
+
+TEST_CASE("no sweep: one run with the base config", "[sweep]") {
+  const auto runs = expand(parse_experiment(config_with(R"("optimizer": {"lr": 0.5})"), "t", {}));
+  REQUIRE(runs.size() == 1);
+  CHECK(runs[0].swept.empty());
+  CHECK(runs[0].config.optimizer.lr == 0.5);
+  CHECK(runs[0].config.name == "t");
+}
+
+TEST_CASE("rules between keys are checked on each combination of the axes they read", "[sweep]") {
+  CHECK(problems_of(config_with(R"("sweep": {"init.scheme": ["he", "normal"]})")) ==
+        std::vector<std::string>{
+            "init.std: required when init.scheme is 'normal' (in the runs with init.scheme=\"normal\")"});
+  // The base alone breaks the rule, every run satisfies it.
+  CHECK(problems_of(config_with(R"("init": {"scheme": "normal"}, "sweep": {"init.std": [0.1, 0.01]})")).empty());
+}
+
+TEST_CASE("a swept train.steps replaces the file's epochs", "[sweep]") {
+  const auto runs = expand(parse_experiment(
+      config_with(R"("train": {"epochs": 2}, "sweep": {"train.steps": [100, 200]})"), "t", {}));
+  REQUIRE(runs.size() == 2);
+  CHECK(runs[1].config.train.steps == 200);
+  CHECK_FALSE(runs[1].config.train.epochs);
+  CHECK(runs[1].swept[0].second == json(200));
+  // Both swept: every run has both.
+  CHECK(problems_of(config_with(R"("sweep": {"train.steps": [100], "train.epochs": [1]})")) ==
+        std::vector<std::string>{"train: steps and epochs are both set; set exactly one (the other null or left "
+                                 "out) (in the runs with train.steps=100, train.epochs=1.0)"});
+}
+
+TEST_CASE("probes: kept as given, sweepable below probes", "[sweep]") {
+  const auto runs = expand(parse_experiment(
+      config_with(R"("probes": {"activations": {"every": 10}}, "sweep": {"probes.activations.every": [10, 20]})"),
+      "t", {}));
+  REQUIRE(runs.size() == 2);
+  CHECK(runs[1].config.probes == json{{"activations", {{"every", 20}}}});
+  CHECK(problems_of(config_with(R"("probes": {"a": 1}, "sweep": {"probes.a.b": [1]})")) ==
+        std::vector<std::string>{"sweep.probes.a.b: cannot be set: 'probes.a' is not an object"});
+  CHECK(problems_of(config_with(R"("sweep": {"probes": [{"a": {}}], "probes.a.b": [1, 2]})")) ==
+        std::vector<std::string>{"sweep.probes.a.b: overlaps sweep.probes; sweep one or the other"});
+}
+
+TEST_CASE("run_id: 12 hex digits, stable, blind to key order and description", "[sweep]") {
+  const std::string a = R"({"name": "t", "description": "one", "model": {"norm": "none", "hidden": [10]},
+                            "optimizer": {"lr": 0.1}})";
+  const std::string b = R"({"optimizer": {"lr": 0.1}, "model": {"hidden": [10], "norm": "none"},
+                            "description": "another text", "name": "t"})";
+  const std::string id = expand(parse_experiment(a, "a", {}))[0].run_id;
+  CHECK(id.size() == 12);
+  CHECK(id.find_first_not_of("0123456789abcdef") == std::string::npos);
+  CHECK(expand(parse_experiment(b, "b", {}))[0].run_id == id);
+  // A value written differently but resolving the same (1e-1, default spelled out): same run.
+  CHECK(expand(parse_experiment(config_with(R"("model": {"norm": "none", "hidden": [10]},
+                                              "optimizer": {"lr": 1e-1, "momentum": 0.9})"),
+                                "c", {}))[0].run_id == id);
+  // Any value change: another id.
+  CHECK(expand(parse_experiment(config_with(R"("model": {"norm": "none", "hidden": [10]},
+                                              "optimizer": {"lr": 0.1000001})"),
+                                "d", {}))[0].run_id != id);
+  CHECK(expand(parse_experiment(config_with(R"("model": {"norm": "none", "hidden": [10]},
+                                              "optimizer": {"lr": 0.1}, "train": {"seed": 2})"),
+                                "e", {}))[0].run_id != id);
+  // Golden value: the hash must not change between versions, or finished runs are orphaned.
+  // FNV-1a 64 of {"a":1} is 0x9c3e82dd6fcae8b1 (computed independently); xor-folded to 48 bits.
+  CHECK(run_id(json{{"a", 1}, {"description", "ignored"}}) == "82dd6fca748f");
+}
+
+TEST_CASE("load_experiment reads a file, a missing file is a config error", "[sweep]") {
+  const auto path = std::filesystem::temp_directory_path() / "bnlab_test_load_experiment.json";
+  {
+    std::ofstream out(path);
+    out << config_with(R"("sweep": {"train.seed": [1, 2, 3]})");
+  }
+  CHECK(expand(load_experiment(path.string(), {"sweep.train.seed=[7]"})).size() == 1);
+  std::filesystem::remove(path);
+  CHECK_THROWS_WITH(load_experiment(path.string(), {}), path.string() + ": cannot open the config file");
+}
