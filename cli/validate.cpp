@@ -17,12 +17,15 @@ void setup_validate(CLI::App& app, int& exit_code) {
     setup_logging(0);
     exit_code = kOk;
     for (const auto& path : *configs) {
-      const int code = guarded([&] {
+      // Each problem line starts with the file, so several files' problems stay apart.
+      try {
         const auto plan = expand(load_experiment(path, {}));
         std::cout << path << ": ok (" << plan.size() << (plan.size() == 1 ? " run" : " runs") << ")\n";
-        return static_cast<int>(kOk);
-      });
-      if (code != kOk) exit_code = code;
+      } catch (const ConfigError& e) {
+        for (const auto& line : e.problems())
+          std::cerr << (line.rfind(path, 0) == 0 ? line : path + ": " + line) << '\n';
+        exit_code = kBadInput;
+      }
     }
   });
 }

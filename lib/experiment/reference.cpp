@@ -1,0 +1,60 @@
+#include "experiment/reference.hpp"
+
+#include <sstream>
+
+#include "experiment/config.hpp"
+#include "experiment/schema.hpp"
+
+namespace bnlab {
+
+namespace {
+
+std::string type_text(const KeySpec& spec) {
+  std::string t;
+  switch (spec.type) {
+    case ValueType::String: t = "string"; break;
+    case ValueType::Integer: t = "integer"; break;
+    case ValueType::Number: t = "number"; break;
+    case ValueType::IntegerList: t = "list of integers"; break;
+    case ValueType::Object: t = "object"; break;
+  }
+  return spec.nullable ? t + " or null" : t;
+}
+
+std::string allowed_text(const KeySpec& spec) {
+  const auto& c = spec.constraint;
+  if (c.choices) {
+    std::string out;
+    for (const auto& v : c.choices()) out += (out.empty() ? "" : ", ") + ("`" + v + "`");
+    return out;
+  }
+  if (c.filename_safe) return "`[A-Za-z0-9_.-]+`";
+  if (c.has_range()) return (spec.type == ValueType::IntegerList ? "each " : "") + c.range_text();
+  return "";
+}
+
+std::string escape_pipes(std::string text) {
+  std::string out;
+  for (char ch : text) out += ch == '|' ? std::string("\\|") : std::string(1, ch);
+  return out;
+}
+
+}  // namespace
+
+std::string config_reference_markdown() {
+  const RunConfig defaults;
+  std::ostringstream out;
+  out << "| key | type | default | allowed | meaning |\n|---|---|---|---|---|\n";
+  for (const auto& spec : config_schema()) {
+    const auto value = spec.get(defaults);
+    std::string def = spec.required ? "(required)" : "`" + value.dump() + "`";
+    if (spec.path == "train.epochs") def += " (unset when `steps` is given)";
+    out << "| `" << spec.path << "` | " << type_text(spec) << " | " << escape_pipes(def) << " | "
+        << escape_pipes(allowed_text(spec)) << " | " << escape_pipes(spec.description) << " |\n";
+  }
+  out << "| `sweep` | object | `{}` | dotted key → non-empty list of values | runs are the cartesian product, "
+         "first key outermost (varies slowest); each value is checked like the key itself |\n";
+  return out.str();
+}
+
+}  // namespace bnlab
