@@ -15,6 +15,8 @@ int main(int argc, char** argv) {
   bnlab::cli::setup_validate(app, exit_code);
   bnlab::cli::setup_collect(app, exit_code);
   bnlab::cli::setup_info(app, exit_code);
+  bnlab::cli::setup_schema(app, exit_code);
+  bnlab::cli::setup_exec_run(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

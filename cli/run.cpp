@@ -42,7 +42,7 @@ int run(const RunOptions& o) {
       std::cout << plan_csv(select_shard(expand(experiment), runner.shard));
       return static_cast<int>(kOk);
     }
-    return run_experiment(experiment, runner);
+    return run_experiment(experiment, runner).exit_status;
   });
 }
 
@@ -55,11 +55,14 @@ void setup_run(CLI::App& app, int& exit_code) {
   cmd->add_option("--out", o->out, "Results folder; the experiment writes to <out>/<name>/")->capture_default_str();
   cmd->add_option("--set", o->sets, "Override a config key before the sweep expands: KEY=VALUE (VALUE parsed as JSON "
                                     "when it parses), repeatable; e.g. --set train.steps=200");
-  cmd->add_option("--jobs", o->jobs, "Runs at once")->check(CLI::Range(1, 256))->capture_default_str();
-  cmd->add_option("--threads", o->threads, "oneDNN threads per run (default: cores / jobs)")->check(CLI::Range(1, 1024));
+  cmd->add_option("--jobs", o->jobs, "Runs at once, each in its own process when more than 1")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  cmd->add_option("--threads", o->threads, "oneDNN threads per run (default: cores / jobs, at least 1)")
+      ->check(CLI::Range(1, 1024));
   cmd->add_option("--shard", o->shard, "Run only runs i with i % N == K (0-based K/N); default from SLURM_ARRAY_TASK_*");
   cmd->add_flag("--force", o->force, "Rerun every run, finished or not");
-  cmd->add_flag("--retry-failed", o->retry_failed, "Rerun runs whose status is failed");
+  cmd->add_flag("--retry-failed", o->retry_failed, "Rerun runs whose status is failed (they are skipped otherwise)");
   cmd->add_flag("--dry-run", o->dry_run, "Print the plan as CSV and run nothing");
   cmd->add_flag("-q,--quiet", o->quiet, "Only warnings and errors on stderr");
   cmd->add_flag("-v,--verbose", o->verbose, "Debug logging on stderr");

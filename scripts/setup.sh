@@ -2,13 +2,14 @@
 # Installs the Debian 12 packages bnlab needs, only those that are missing.
 #   scripts/setup.sh          build + run (compiler, oneDNN, CLI11, json, spdlog, Catch2, zlib,
 #                             Fashion-MNIST, matplotlib/pandas for plots)
-#   scripts/setup.sh --test   also what the test suite uses (clang for the fuzzer)
+#   scripts/setup.sh --test   also what the test suite uses (clang, its sanitizer runtimes and
+#                             OpenMP for the fuzzer; slurm-wlm and munge for the Slurm test)
 set -euo pipefail
 
 packages=(cmake make g++ pkg-config libdnnl-dev libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
           catch2 zlib1g-dev dataset-fashion-mnist python3 python3-matplotlib python3-pandas)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(clang libclang-rt-14-dev)
+  packages+=(clang libclang-rt-14-dev libomp-dev slurm-wlm munge)
 fi
 
 missing=()

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <limits>
 
 #include "core/errors.hpp"
 #include "experiment/csv.hpp"
@@ -23,11 +24,19 @@ const std::vector<std::string>& runs_summary_columns() {
 }
 
 namespace {
+
 struct Found {
   fs::path dir;
   json status;
   std::size_t index;
 };
+
+// The swept values recorded in a status.json ({} if there are none or they are malformed).
+json swept_of(const json& status) {
+  const auto it = status.find("swept");
+  return it != status.end() && it->is_object() ? *it : json::object();
+}
+
 }  // namespace
 
 CollectResult collect(const fs::path& experiment_dir) {
@@ -40,11 +49,14 @@ CollectResult collect(const fs::path& experiment_dir) {
   for (const auto& entry : fs::directory_iterator(runs_dir, ec)) {
     if (!entry.is_directory(ec)) continue;
     json status = read_status(entry.path());
-    if (!status.is_object() || !status.contains("status")) {
-      ++result.skipped;
+    if (!status.is_object() || !status.contains("status") || !status["status"].is_string()) {
+      ++result.skipped;  // unfinished, or not a status.json bnlab wrote
       continue;
     }
-    const std::size_t index = status.value("index", std::size_t{0});
+    // Without a plan index (a hand-made folder) a run sorts last.
+    const auto index = status.contains("index") && status["index"].is_number_unsigned()
+                           ? status["index"].get<std::size_t>()
+                           : std::numeric_limits<std::size_t>::max();
     found.push_back({entry.path(), std::move(status), index});
   }
   std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) {
@@ -53,14 +65,14 @@ CollectResult collect(const fs::path& experiment_dir) {
 
   std::vector<std::string> swept_keys;
   for (const auto& f : found) {
-    const json swept = f.status.value("swept", json::object());
+    const json swept = swept_of(f.status);
     for (const auto& [key, value] : swept.items())
       if (std::find(swept_keys.begin(), swept_keys.end(), key) == swept_keys.end()) swept_keys.push_back(key);
   }
 
   auto swept_cells = [&](const json& status) {
     std::vector<std::string> cells;
-    const json swept = status.value("swept", json::object());
+    const json swept = swept_of(status);
     for (const auto& key : swept_keys) cells.push_back(swept.contains(key) ? csv_cell(swept[key]) : "");
     return cells;
   };
@@ -77,7 +89,7 @@ CollectResult collect(const fs::path& experiment_dir) {
 
   for (const auto& f : found) {
     const std::string run_id = f.dir.filename().string();
-    const std::string status = f.status.value("status", "");
+    const std::string status = f.status["status"].get<std::string>();
     std::vector<std::string> row = {csv_escape(run_id), csv_escape(status)};
     for (auto& cell : swept_cells(f.status)) row.push_back(std::move(cell));
     for (const auto& c : runs_summary_columns()) row.push_back(csv_cell(f.status.value(c, json())));
@@ -87,8 +99,13 @@ CollectResult collect(const fs::path& experiment_dir) {
     else if (status == "diverged") ++result.diverged;
     else ++result.failed;
 
-    if (!fs::exists(f.dir / "metrics.csv", ec)) continue;
-    const CsvTable table = parse_csv(read_file(f.dir / "metrics.csv"));
+    if (!fs::exists(f.dir / "metrics.csv", ec)) continue;  // a failed run may have none
+    CsvTable table;
+    try {
+      table = parse_csv(read_file(f.dir / "metrics.csv"));
+    } catch (const IoError&) {
+      continue;  // unreadable: the run's row is still in runs.csv
+    }
     std::vector<int> columns;
     for (const auto& c : metrics_columns()) columns.push_back(table.column(c));
     const auto prefix = swept_cells(f.status);

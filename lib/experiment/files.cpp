@@ -12,10 +12,29 @@ namespace bnlab {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+// ".<name>.tmp.<host>-<pid>": unique among the processes writing into one folder, also when shards
+// on several machines share it (collect at the end of each shard writes runs.csv).
+std::string temporary_name(const fs::path& path) {
+  static const std::string suffix = [] {
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    return std::string(host) + "-" + std::to_string(::getpid());
+  }();
+  std::string name = ".";
+  name += path.filename().string();
+  name += ".tmp.";
+  name += suffix;
+  return name;
+}
+
+}  // namespace
+
 void write_file_atomic(const fs::path& path, const std::string& text) {
   std::error_code ec;
   if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
-  const fs::path tmp = path.parent_path() / ("." + path.filename().string() + ".tmp." + std::to_string(::getpid()));
+  const fs::path tmp = path.parent_path() / temporary_name(path);
   {
     std::FILE* f = std::fopen(tmp.c_str(), "wb");
     if (!f) throw IoError("cannot write " + tmp.string());

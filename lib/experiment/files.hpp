@@ -1,5 +1,5 @@
 // Files written so that a killed process never leaves a half-written one: the text goes to a
-// temporary name in the same folder (".<name>.tmp.<pid>") and is renamed into place, which POSIX
+// temporary name in the same folder (".<name>.tmp.<host>-<pid>") and is renamed into place, which POSIX
 // makes atomic. Stale temporaries from a killed run are ignored by readers and removed by
 // remove_stale_temporaries().
 #pragma once

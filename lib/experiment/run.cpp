@@ -3,8 +3,11 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <ctime>
+#include <fstream>
 
 #include "core/context.hpp"
 #include "core/errors.hpp"
@@ -30,9 +33,15 @@ const DataSplit& DataCache::get(const DataConfig& config, std::uint64_t seed) {
               {"train_size", config.train_size ? json(*config.train_size) : json()},
               {"test_size", config.test_size ? json(*config.test_size) : json()}};
   if (config.dataset == "synthetic") key["seed"] = seed;  // only generated data depends on the seed
-  auto& slot = cache_[key.dump()];
-  if (!slot) slot = std::make_unique<DataSplit>(load_data(config, seed));
-  return *slot;
+  const std::string text = key.dump();
+  for (auto it = entries_.begin(); it != entries_.end(); ++it)
+    if (it->first == text) {
+      entries_.splice(entries_.begin(), entries_, it);
+      return *entries_.front().second;
+    }
+  while (!entries_.empty() && entries_.size() >= std::max<std::size_t>(capacity_, 1)) entries_.pop_back();
+  entries_.emplace_front(text, std::make_unique<DataSplit>(load_data(config, seed)));
+  return *entries_.front().second;
 }
 
 namespace {
@@ -44,7 +53,18 @@ std::string now_iso8601() {
   return buf;
 }
 
+// Resets the kernel's resident-memory high-water mark (VmHWM) to the current RSS, so that the mark
+// read after a run is that run's peak even when earlier runs in this process used more.
+void reset_peak_rss() {
+  std::ofstream clear_refs("/proc/self/clear_refs");
+  if (clear_refs) clear_refs << "5";
+}
+
 double peak_rss_mb() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::strtod(line.c_str() + 6, nullptr) / 1024.0;  // in kB
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   return static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
@@ -54,6 +74,12 @@ std::string hostname() {
   char buf[256] = {};
   gethostname(buf, sizeof buf - 1);
   return buf;
+}
+
+// NaN/inf are not JSON: store them as null (a missing value).
+void null_non_finite(json& status) {
+  for (auto& [key, value] : status.items())
+    if (value.is_number_float() && !std::isfinite(value.get<double>())) value = nullptr;
 }
 
 json optional_json(const std::optional<std::int64_t>& v) { return v ? json(*v) : json(); }
@@ -115,6 +141,7 @@ void prepare_run_dir(const fs::path& dir, const PlannedRun& run) {
 json execute_run(const fs::path& dir, DataCache& cache, int threads, const ProgressFn& progress) {
   json status = {{"status", "failed"}, {"started_at", now_iso8601()}, {"host", hostname()}};
   const auto t0 = std::chrono::steady_clock::now();
+  reset_peak_rss();
   try {
     const json plan = json::parse(read_file(dir / "plan.json"));
     status["run_id"] = plan.at("run_id");
@@ -150,6 +177,8 @@ json execute_run(const fs::path& dir, DataCache& cache, int threads, const Progr
     status["ms_per_step"] = r.ms_per_step;
     status["probe_s"] = r.probe_s;
     status["params"] = net->num_params();
+  } catch (const RunInterrupted&) {
+    throw;
   } catch (const std::exception& e) {
     status["status"] = "failed";
     status["error"] = e.what();
@@ -158,9 +187,22 @@ json execute_run(const fs::path& dir, DataCache& cache, int threads, const Progr
   status["wall_s"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   status["peak_rss_mb"] = peak_rss_mb();
   status["finished_at"] = now_iso8601();
-  // NaN/inf are not JSON: store them as null (a missing value).
-  for (auto& [key, value] : status.items())
-    if (value.is_number_float() && !std::isfinite(value.get<double>())) value = nullptr;
+  null_non_finite(status);
+  write_file_atomic(dir / "status.json", status.dump(2) + "\n");
+  return status;
+}
+
+json record_failed_run(const fs::path& dir, const std::string& error, const std::string& error_kind, double wall_s) {
+  json status = {{"status", "failed"}, {"error", error}, {"error_kind", error_kind}, {"host", hostname()},
+                 {"wall_s", wall_s}, {"finished_at", now_iso8601()}};
+  try {
+    const json plan = json::parse(read_file(dir / "plan.json"));
+    for (const char* key : {"run_id", "index", "swept"})
+      if (plan.contains(key)) status[key] = plan[key];
+  } catch (const std::exception&) {
+    status["run_id"] = dir.filename().string();  // plan.json unreadable: still list the run
+  }
+  null_non_finite(status);
   write_file_atomic(dir / "status.json", status.dump(2) + "\n");
   return status;
 }

@@ -12,7 +12,7 @@
 
 #include <filesystem>
 #include <functional>
-#include <map>
+#include <list>
 #include <memory>
 #include <string>
 
@@ -26,26 +26,44 @@ struct PlannedRun;
 // metrics.csv columns of a run, in order.
 const std::vector<std::string>& metrics_columns();
 
-// Loaded data sets, shared by the runs of one process that ask for the same data.
+// Loaded data sets, shared by the runs of one process that ask for the same data. Keeps the
+// `capacity` most recently used ones (synthetic data differs per seed: a long seed sweep must not
+// keep them all). A reference from get() stays valid until the next get().
 class DataCache {
  public:
+  explicit DataCache(std::size_t capacity = 4) : capacity_(capacity) {}
   const DataSplit& get(const DataConfig& config, std::uint64_t seed);
 
  private:
-  std::map<std::string, std::unique_ptr<DataSplit>> cache_;
+  std::size_t capacity_;
+  std::list<std::pair<std::string, std::unique_ptr<DataSplit>>> entries_;  // most recent first
 };
 
-// Called now and then during training with (steps done, steps planned).
+// Called now and then during training with (steps done, steps planned). It may throw
+// RunInterrupted to abandon the run (Ctrl-C): the run is then left unfinished, without status.json.
 using ProgressFn = std::function<void(std::int64_t, std::int64_t)>;
+
+class RunInterrupted : public std::exception {
+ public:
+  const char* what() const noexcept override { return "run interrupted"; }
+};
 
 // Writes config.json and plan.json into `dir`, removing any stale status/metrics/temp files.
 void prepare_run_dir(const std::filesystem::path& dir, const PlannedRun& run);
 
 // Trains the run prepared in `dir` and writes metrics.csv and status.json. A run that throws is
 // recorded as failed (the error and its kind — config, data, shape, io, internal — in status.json)
-// and does not throw. Returns the status.json content.
+// and does not throw, except RunInterrupted from `progress` (passed on; no status.json is
+// written). peak_rss_mb is the process's resident-memory high-water mark during the run (the
+// kernel's mark is reset at the start). Returns the status.json content.
 nlohmann::json execute_run(const std::filesystem::path& dir, DataCache& cache, int threads,
                            const ProgressFn& progress = {});
+
+// Writes status.json of a run that could not write its own (its process crashed or was killed):
+// status failed, `error`, `error_kind`, wall_s and plan.json's run_id/index/swept, so collect
+// lists it. Returns the status.json content.
+nlohmann::json record_failed_run(const std::filesystem::path& dir, const std::string& error,
+                                 const std::string& error_kind, double wall_s);
 
 // status.json of a finished run, or null if the folder has none (unfinished) or it is unreadable.
 nlohmann::json read_status(const std::filesystem::path& dir);

@@ -1,42 +1,63 @@
-// Runs an experiment's plan into <out>/<name>/: skips finished runs (status ok or diverged;
-// failed ones too unless retry_failed; all are rerun with force), runs the rest, then collects
-// runs.csv and metrics.csv. Returns the exit status (README, "Exit status"): 0 when every run
-// finished (a diverged run is a result), 1 when a run failed, 3 when a run failed on its data.
+// Runs an experiment's plan into <out>/<name>/ (DESIGN.md, "Command line" and "Results").
+//
+// Resume: a run whose folder has a status.json with status ok or diverged is finished and skipped;
+// a failed one is skipped too (and still makes the exit status 1) unless retry_failed; force reruns
+// everything. A folder without status.json is unfinished (killed, interrupted) and is run again
+// from the start. Every file is written to a temporary name and renamed, status.json last, so a
+// kill at any moment leaves nothing half-written.
+//
+// Jobs: with jobs == 1 the runs execute in this process, one after the other (loaded data sets are
+// kept between runs). With jobs > 1 each run is a child process (`bnlab exec-run DIR`, see
+// cli/exec_run.cpp), at most `jobs` at once: a crash of one run is recorded as a failed run
+// ("crashed: signal 11 (Segmentation fault)") and the sweep goes on. Children die with this
+// process, also on kill -9.
+//
+// Signals: the first SIGINT/SIGTERM/SIGHUP stops starting runs, passes the signal to the running
+// children and waits for them; runs cut short keep no status.json (they are rerun next time);
+// what finished is collected and the exit status is 128 + signal. A second signal kills at once.
+//
+// At the end runs.csv and metrics.csv are rebuilt (collect.hpp).
 #pragma once
 
-#include <cstddef>
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "experiment/progress.hpp"
+#include "experiment/shard.hpp"
 #include "experiment/sweep.hpp"
 
 namespace bnlab {
 
-struct Shard {
-  std::size_t index = 0, count = 1;  // runs i with i % count == index
-};
-
-// "K/N" -> Shard; ConfigError naming --shard otherwise.
-Shard parse_shard(const std::string& text);
-// The shard selected by a Slurm array task (SLURM_ARRAY_TASK_ID, _COUNT, _MIN), if any.
-std::optional<Shard> shard_from_slurm_env();
-
 struct RunnerOptions {
   std::filesystem::path out = "results";
-  int jobs = 1;
-  int threads = 0;                 // oneDNN threads per run; 0: cores / jobs
+  int jobs = 1;                    // runs at once; > 1 runs each in a child process
+  int threads = 0;                 // oneDNN (OpenMP) threads per run; 0: usable cores / jobs, at least 1
   std::optional<Shard> shard;
   bool force = false;
   bool retry_failed = false;
+  ProgressMode progress = ProgressMode::automatic;
+  // The bnlab binary that children run (`exec-run`); this process's own by default. Tests, whose
+  // binary is not bnlab, point it at the built bnlab.
+  std::filesystem::path executable = "/proc/self/exe";
 };
 
-// The runs of the plan this invocation is responsible for (its shard).
-std::vector<PlannedRun> select_shard(const std::vector<PlannedRun>& plan, const std::optional<Shard>& shard);
+struct RunReport {
+  int exit_status = 0;             // 0 all finished, 1 a run failed, 3 a run's data was missing or
+                                   // corrupt, 128 + signal when stopped by a signal
+  std::vector<std::string> ran;    // run ids executed by this call (finished or failed), in finishing order
+  std::size_t selected = 0;        // runs of the plan in this shard
+  std::size_t skipped = 0;         // already finished (or failed, without retry_failed)
+  std::size_t failed = 0;          // failed now or skipped as failed before
+  std::size_t unfinished = 0;      // left without status.json (stopped by a signal)
+};
 
 // The plan as CSV: index, run_id, then one column per swept key (`bnlab plan`, `run --dry-run`).
 std::string plan_csv(const std::vector<PlannedRun>& plan);
 
-int run_experiment(const Experiment& experiment, const RunnerOptions& options);
+// Runs `experiment` as described above. Throws ConfigError for a bad plan and IoError if the
+// results cannot be collected; a failing run is recorded, never thrown.
+RunReport run_experiment(const Experiment& experiment, const RunnerOptions& options);
 
 }  // namespace bnlab

@@ -19,7 +19,7 @@ RunConfig only_run(const std::string& text, const std::vector<std::string>& sets
 
 }  // namespace
 
-TEST_CASE("--set: a value is JSON when it parses, else a string", "[overrides]") {
+TEST_CASE("set override: a value is JSON when it parses, else a string", "[overrides]") {
   const std::string text = config_with(R"("train": {"epochs": 2})");
   CHECK(only_run(text, {"optimizer.lr=0.5"}).optimizer.lr == 0.5);
   CHECK(only_run(text, {"model.norm=none"}).model.norm == "none");
@@ -37,7 +37,7 @@ TEST_CASE("--set: a value is JSON when it parses, else a string", "[overrides]")
   CHECK(only_run(text, {"model={\"arch\":\"cnn\"}"}).model.arch == "cnn");
 }
 
-TEST_CASE("--set train.steps overrides the file's epochs (and the other way round)", "[overrides]") {
+TEST_CASE("set override train.steps overrides the file's epochs (and the other way round)", "[overrides]") {
   const RunConfig steps = only_run(config_with(R"("train": {"epochs": 2})"), {"train.steps=200"});
   CHECK(steps.train.steps == 200);
   CHECK_FALSE(steps.train.epochs);
@@ -50,7 +50,7 @@ TEST_CASE("--set train.steps overrides the file's epochs (and the other way roun
             "train: steps and epochs are both set; set exactly one (the other null or left out)"});
 }
 
-TEST_CASE("--set of a swept key removes its axis: the run uses the --set value", "[overrides]") {
+TEST_CASE("set override of a swept key removes its axis: the run uses the --set value", "[overrides]") {
   const std::string text = config_with(R"("sweep": {"model.norm": ["none", "batch"], "train.seed": [1, 2]})");
   const Experiment e = parse_experiment(text, "t", {"model.norm=batch"});
   REQUIRE(e.sweep.size() == 1);
@@ -66,7 +66,7 @@ TEST_CASE("--set of a swept key removes its axis: the run uses the --set value",
   CHECK(steps.sweep.empty());
 }
 
-TEST_CASE("--set sweep.<key>: sets or adds a sweep axis", "[overrides]") {
+TEST_CASE("set override sweep.<key>: sets or adds a sweep axis", "[overrides]") {
   const std::string text = config_with(R"("sweep": {"model.norm": ["none", "batch"]})");
   const Experiment added = parse_experiment(text, "t", {"sweep.train.seed=[1,2,3]"});
   REQUIRE(added.sweep.size() == 2);
