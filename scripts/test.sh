@@ -17,8 +17,7 @@ scripts/build.sh
 
 echo "== ASan + UBSan build and unit tests"
 BUILD_DIR=build-asan BUILD_TYPE=RelWithDebInfo scripts/build.sh -DBNLAB_SANITIZE=ON
-# oneDNN's JIT and OpenMP runtime allocate per thread for the process lifetime: leaks are not checked.
-(cd build-asan && ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+(cd build-asan && ASAN_OPTIONS=abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
    ctest --output-on-failure -j "$jobs")
 
 echo "== Integration tests"
