@@ -178,15 +178,12 @@ TEST_CASE("synthetic data: shapes, defaults, determinism, prefix property", "[da
                     [](float v) { return v >= 0.0f && v <= 1.0f; }));
 }
 
-TEST_CASE("Fashion-MNIST from Debian's dataset-fashion-mnist loads fast and whole", "[data][fashion]") {
+TEST_CASE("Fashion-MNIST from Debian's dataset-fashion-mnist loads whole", "[data][fashion]") {
   if (!std::filesystem::exists(default_fashion_mnist_dir() / "train-images-idx3-ubyte.gz")) {
     WARN("dataset-fashion-mnist not installed; skipping");
     return;
   }
-  const auto start = std::chrono::steady_clock::now();
-  const DataSplit split = load_data(DataConfig{}, 1);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  CHECK(seconds < 3.0);
+  const DataSplit split = load_data(DataConfig{}, 1);  // load time is a benchmark matter, not a test
   CHECK(split.train.n == 60000);
   CHECK(split.test.n == 10000);
   CHECK(split.train.height == 28);

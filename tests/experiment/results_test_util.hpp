@@ -6,6 +6,8 @@
 
 #include <cstdlib>
 #include <filesystem>
+
+#include "temp_dir.hpp"
 #include <fstream>
 #include <set>
 #include <string>
@@ -17,25 +19,7 @@
 
 namespace bnlab::testing {
 
-// A new empty folder under the system temp dir, removed with everything in it at scope exit.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "bnlab_test_XXXXXX").string();
-    if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using bnlab::test::TempDir;
 
 // An experiment of tiny synthetic runs (20 steps of an MLP on 200 images); `sweep` is the JSON
 // object of the sweep, `extra` more sections ("" for none).
