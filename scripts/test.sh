@@ -10,24 +10,25 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test
 jobs=$(nproc)
+stage() { echo "== [$((SECONDS / 60))m$((SECONDS % 60))s] $*"; }
 
-echo "== Release build and unit tests"
+stage "Release build and unit tests"
 scripts/build.sh
 (cd build && ctest --output-on-failure -j "$jobs")
 
-echo "== ASan + UBSan build and unit tests"
+stage "ASan + UBSan build and unit tests"
 BUILD_DIR=build-asan BUILD_TYPE=RelWithDebInfo scripts/build.sh -DBNLAB_SANITIZE=ON
 (cd build-asan && ASAN_OPTIONS=abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
    ctest --output-on-failure -j "$jobs")
 
-echo "== Integration tests"
+stage "Integration tests"
 for t in tests/integration/*.sh; do
   [[ -e "$t" ]] || continue
   echo "-- $t"
   BNLAB=build/bnlab bash "$t"
 done
 
-echo "== Fuzzing config parsing (60 s)"
+stage "Fuzzing config parsing (60 s)"
 # BNLAB_FUZZ instruments the whole library (the parser lives there); BNLAB_SANITIZE adds
 # -fno-sanitize-recover=undefined, so undefined behaviour aborts and fails the run.
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -DBNLAB_FUZZ=ON -DBNLAB_TESTS=OFF -DBNLAB_SANITIZE=ON \
@@ -41,4 +42,4 @@ shopt -u nullglob
 mkdir -p build-fuzz/artifacts
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 build-fuzz/bnlab_fuzz_config -max_total_time=60 -timeout=10 \
   -artifact_prefix=build-fuzz/artifacts/ -print_final_stats=1 "$corpus"
-echo "all tests passed"
+stage "all tests passed"

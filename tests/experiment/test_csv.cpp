@@ -35,7 +35,7 @@ TEST_CASE("strings are quoted only when they must be", "[csv]") {
   CHECK(csv_cell(json::array({50, 50})) == "\"[50,50]\"");  // a list value, as JSON text
 }
 
-TEST_CASE("numbers are plain decimal, shortest round trip; NaN and inf are empty", "[csv]") {
+TEST_CASE("numbers are plain decimal with the shortest round trip, NaN and inf are empty", "[csv]") {
   CHECK(csv_number(1e-5) == "0.00001");
   CHECK(csv_number(1e20) == "100000000000000000000");
   CHECK(csv_number(0.1) == "0.1");

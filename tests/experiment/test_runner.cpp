@@ -67,7 +67,7 @@ TEST_CASE("a run gets a folder with config, plan, metrics and status, and a runs
         std::vector<std::string>{"10", "20", "10", "20"});
 }
 
-TEST_CASE("a rerun skips finished runs; force reruns them all", "[runner]") {
+TEST_CASE("a rerun skips finished runs, and force reruns them all", "[runner]") {
   TempDir tmp;
   const Experiment e = tiny_experiment(R"({"train.seed": [1, 2, 3]})");
   REQUIRE(run_experiment(e, test_options(tmp.path())).ran.size() == 3);
