@@ -6,6 +6,7 @@
 
 #include "core/errors.hpp"
 #include "experiment/schema.hpp"
+#include "probes/registry.hpp"
 
 namespace bnlab {
 
@@ -66,6 +67,8 @@ ConfigCheck check_run_config(const ordered_json& object) {
 
   for (const auto& rule : config_rules())
     if (auto problem = rule.check(out.config)) out.rule_problems.push_back(*problem);
+  for (auto& problem : check_probes(out.config.probes, out.config.model, out.config.train))
+    out.rule_problems.push_back(std::move(problem));
   return out;
 }
 

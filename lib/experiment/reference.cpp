@@ -4,6 +4,7 @@
 
 #include "experiment/config.hpp"
 #include "experiment/schema.hpp"
+#include "probes/registry.hpp"
 
 namespace bnlab {
 
@@ -47,13 +48,18 @@ std::string config_reference_markdown() {
   out << "| key | type | default | allowed | meaning |\n|---|---|---|---|---|\n";
   for (const auto& spec : config_schema()) {
     const auto value = spec.get(defaults);
-    std::string def = spec.required ? "(required)" : "`" + value.dump() + "`";
+    std::string def = "(required)";
+    if (!spec.required) def = std::string("`").append(value.dump()).append("`");  // (not "`" + ...: GCC 12 -Wstringop-overflow false positive)
     if (spec.path == "train.epochs") def += " (unset when `steps` is given)";
     out << "| `" << spec.path << "` | " << type_text(spec) << " | " << escape_pipes(def) << " | "
         << escape_pipes(allowed_text(spec)) << " | " << escape_pipes(spec.description) << " |\n";
   }
   out << "| `sweep` | object | `{}` | dotted key → non-empty list of values | runs are the cartesian product, "
          "first key outermost (varies slowest); each value is checked like the key itself |\n";
+  out << "\n**Probes.** `\"probes\": {\"NAME\": {settings}}` enables a probe (`{}` for its defaults); each "
+         "writes one long-format CSV into the run folder. Probes only read: a run with a probe follows the same "
+         "trajectory as without it. A setting can be swept like any key (`probes.NAME.KEY`).\n\n"
+      << probe_reference_markdown();
   return out.str();
 }
 

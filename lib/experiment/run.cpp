@@ -15,6 +15,7 @@
 #include "experiment/files.hpp"
 #include "experiment/sweep.hpp"
 #include "model/builder.hpp"
+#include "probes/registry.hpp"
 #include "train/trainer.hpp"
 
 namespace bnlab {
@@ -84,6 +85,17 @@ void null_non_finite(json& status) {
 
 json optional_json(const std::optional<std::int64_t>& v) { return v ? json(*v) : json(); }
 
+std::string probe_csv(const ProbeTable& table) {
+  std::string text = csv_line(table.columns);
+  std::vector<std::string> cells;
+  for (const auto& row : table.rows) {
+    cells.clear();
+    for (const double v : row) cells.push_back(csv_number(v));
+    text += csv_line(cells);
+  }
+  return text;
+}
+
 std::string csv_row(const EvalPoint& p) {
   return csv_line({std::to_string(p.step), csv_number(p.epoch), std::to_string(p.samples), csv_number(p.lr),
                    csv_number(p.train_loss), csv_number(p.train_acc), csv_number(p.test_loss), csv_number(p.test_acc),
@@ -130,7 +142,9 @@ void prepare_run_dir(const fs::path& dir, const PlannedRun& run) {
   fs::create_directories(dir, ec);
   if (ec) throw IoError("cannot create " + dir.string() + ": " + ec.message());
   fs::remove(dir / "status.json", ec);
-  fs::remove(dir / "metrics.csv", ec);
+  // metrics.csv and the probe files of an earlier, unfinished attempt
+  for (const auto& entry : fs::directory_iterator(dir, ec))
+    if (entry.path().extension() == ".csv") fs::remove(entry.path(), ec);
   remove_stale_temporaries(dir);
   json swept = json::object();
   for (const auto& [key, value] : run.swept) swept[key] = value;
@@ -155,14 +169,20 @@ json execute_run(const fs::path& dir, DataCache& cache, int threads, const Progr
     const auto seed = static_cast<std::uint64_t>(config.train.seed);
     const DataSplit& data = cache.get(config.data, seed);
     status["data"] = {{"source", data.source}, {"train_samples", data.train.n}, {"test_samples", data.test.n}};
+    BuildOptions build_options;
+    build_options.fuse_norm_relu = !probes_need_unfused_norm_relu(config.probes);
     auto net = build_model(config.model, config.norm, config.init,
-                           {data.train.channels, data.train.height, data.train.width}, data.train.num_classes, seed);
+                           {data.train.channels, data.train.height, data.train.width}, data.train.num_classes, seed,
+                           build_options);
     Trainer trainer(*net, data.train, data.test, config.train, config.optimizer, config.data.batching);
-    MetricsWriter metrics(dir / "metrics.csv");
+    const auto probes = make_probes(config.probes, {*net, data.train, data.test, config.model, config.train});
+    for (const auto& probe : probes) trainer.add_observer(probe.get());
+    MetricsWriter metrics(dir / "metrics.csv");  // after the probes: their on_eval runs first
     trainer.add_observer(&metrics);
     ProgressObserver progress_observer(progress);
     if (progress) trainer.add_observer(&progress_observer);
     const TrainResult r = trainer.run();
+    for (const auto& probe : probes) write_file_atomic(dir / (probe->name() + ".csv"), probe_csv(probe->table()));
 
     status["status"] = r.status;
     status["steps"] = r.steps;

@@ -14,6 +14,7 @@
 #include "experiment/json_util.hpp"
 #include "experiment/overrides.hpp"
 #include "experiment/schema.hpp"
+#include "probes/registry.hpp"
 
 namespace bnlab {
 
@@ -125,7 +126,30 @@ std::vector<SweepAxis> check_sweep(const ordered_json& sweep, const ordered_json
   return axes;
 }
 
-// Rules between keys (schema.hpp) on the base, or on every combination of the axes a rule reads.
+// Calls fn(point, "key=value, ...") for every combination of the values of `relevant` axes (once
+// with an empty point when there are none).
+template <typename Fn>
+void for_each_combination(const std::vector<const SweepAxis*>& relevant, Fn&& fn) {
+  std::vector<std::size_t> sizes, digits(relevant.size(), 0);
+  for (const auto* axis : relevant) sizes.push_back(axis->values.size());
+  do {
+    Point point;
+    std::string where;
+    for (std::size_t k = 0; k < relevant.size(); ++k) {
+      const json& value = relevant[k]->values[digits[k]];
+      point.emplace_back(relevant[k]->key, value);
+      where += (where.empty() ? "" : ", ") + relevant[k]->key + "=" + value.dump();
+    }
+    fn(point, where);
+  } while (next_combination(digits, sizes));
+}
+
+void add_unique(std::vector<std::string>& problems, std::string line) {
+  if (std::find(problems.begin(), problems.end(), line) == problems.end()) problems.push_back(std::move(line));
+}
+
+// Rules between keys (schema.hpp) on the base, or on every combination of the axes a rule reads;
+// then the probe settings, against every combination of swept model, train and probe values.
 void check_rules(const ordered_json& base, const RunConfig& base_config, const std::vector<SweepAxis>& axes,
                  std::vector<std::string>& problems) {
   for (const auto& rule : config_rules()) {
@@ -136,22 +160,22 @@ void check_rules(const ordered_json& base, const RunConfig& base_config, const s
       if (auto problem = rule.check(base_config)) problems.push_back(*problem);
       continue;
     }
-    std::vector<std::size_t> sizes, digits(relevant.size(), 0);
-    for (const auto* axis : relevant) sizes.push_back(axis->values.size());
-    do {
-      Point point;
-      std::string where;
-      for (std::size_t k = 0; k < relevant.size(); ++k) {
-        const json& value = relevant[k]->values[digits[k]];
-        point.emplace_back(relevant[k]->key, value);
-        where += (where.empty() ? "" : ", ") + relevant[k]->key + "=" + value.dump();
-      }
-      if (auto problem = rule.check(check_run_config(apply_point(base, point)).config)) {
-        const std::string line = *problem + " (in the runs with " + where + ")";
-        if (std::find(problems.begin(), problems.end(), line) == problems.end()) problems.push_back(line);
-      }
-    } while (next_combination(digits, sizes));
+    for_each_combination(relevant, [&](const Point& point, const std::string& where) {
+      if (auto problem = rule.check(check_run_config(apply_point(base, point)).config))
+        add_unique(problems, *problem + " (in the runs with " + where + ")");
+    });
   }
+  const bool probes_swept = std::any_of(axes.begin(), axes.end(), [](const SweepAxis& a) { return path_within(a.key, "probes"); });
+  if (!probes_swept && (base_config.probes.is_null() || base_config.probes.empty())) return;
+  std::vector<const SweepAxis*> relevant;
+  for (const auto& axis : axes)
+    for (const char* section : {"probes", "model", "train"})
+      if (path_within(axis.key, section)) relevant.push_back(&axis);
+  for_each_combination(relevant, [&](const Point& point, const std::string& where) {
+    const RunConfig config = point.empty() ? base_config : check_run_config(apply_point(base, point)).config;
+    for (auto& problem : check_probes(config.probes, config.model, config.train))
+      add_unique(problems, where.empty() ? problem : problem + " (in the runs with " + where + ")");
+  });
 }
 
 // Marks the problems at paths that --set wrote, so the user looks at the command line, not the file.

@@ -30,7 +30,9 @@ BatchNorm::BatchNorm(std::int64_t channels, const NormConfig& config, bool fuse_
       running_mean_(Tensor::plain({channels}, ctx)),
       running_var_(Tensor::plain({channels}, ctx)),
       mean_(Tensor::plain({channels}, ctx)),
-      var_(Tensor::plain({channels}, ctx)) {
+      var_(Tensor::plain({channels}, ctx)),
+      probe_mean_(Tensor::plain({channels}, ctx)),
+      probe_var_(Tensor::plain({channels}, ctx)) {
   if (channels < 1) throw ShapeError("batch_norm: channels must be >= 1");
   gamma_.value.fill(1.0f);   // gamma = 1, beta = 0 at init
   running_var_.fill(1.0f);   // running_mean = 0, running_var = 1 (PyTorch)
@@ -68,15 +70,19 @@ void BatchNorm::build(Plan& plan, const dnnl::memory::desc& src_md, Mode mode) {
 
   const dnnl::batch_normalization_forward::primitive_desc fwd_pd(
       {dnnl::prop_kind::forward_training, data_md, static_cast<float>(eps_), scale_shift}, eng);
+  const bool training = mode == Mode::train;
+  Tensor& workspace = training ? workspace_ : probe_workspace_;
   std::unordered_map<int, dnnl::memory> fwd_args{
       {DNNL_ARG_SRC, plan.src}, {DNNL_ARG_DST, plan.dst.mem()}, {DNNL_ARG_SCALE, gamma_.value.mem()},
-      {DNNL_ARG_SHIFT, beta_.value.mem()}, {DNNL_ARG_MEAN, mean_.mem()}, {DNNL_ARG_VARIANCE, var_.mem()}};
+      {DNNL_ARG_SHIFT, beta_.value.mem()}, {DNNL_ARG_MEAN, (training ? mean_ : probe_mean_).mem()},
+      {DNNL_ARG_VARIANCE, (training ? var_ : probe_var_).mem()}};
   if (fuse_relu_) {
-    workspace_ = Tensor(fwd_pd.workspace_desc(), ctx_);
-    fwd_args[DNNL_ARG_WORKSPACE] = workspace_.mem();
+    workspace = Tensor(fwd_pd.workspace_desc(), ctx_);
+    fwd_args[DNNL_ARG_WORKSPACE] = workspace.mem();
   }
   plan.impl = fwd_pd.impl_info_str();
   plan.fwd = Step(make_primitive<dnnl::batch_normalization_forward>(fwd_pd), std::move(fwd_args));
+  if (!training) return;  // Mode::batch_stats: no backward
 
   const dnnl::batch_normalization_backward::primitive_desc bwd_pd(
       {dnnl::prop_kind::backward, data_md, data_md, static_cast<float>(eps_), scale_shift}, eng, fwd_pd);
@@ -93,10 +99,10 @@ void BatchNorm::build(Plan& plan, const dnnl::memory::desc& src_md, Mode mode) {
 }
 
 const Tensor& BatchNorm::forward(const Tensor& src, Mode mode) {
-  Plan& plan = mode == Mode::train ? train_ : eval_;
+  Plan& plan = plan_for(mode);
   if (plan.fwd.empty() || src.desc() != plan.src_md) build(plan, src.desc(), mode);
-  if (mode == Mode::train && plan.values_per_channel < 2)
-    throw ShapeError("batch_norm: training needs more than 1 value per channel, got input " +
+  if (mode != Mode::eval && plan.values_per_channel < 2)
+    throw ShapeError("batch_norm: batch statistics need more than 1 value per channel, got input " +
                      to_string(plan.src_md.dims()));
   if (plan.reorder_src)
     plan.src.set_data_handle(plan.to_data(src.mem(), plan.data_md, ctx_).get_data_handle());

@@ -6,6 +6,8 @@
 //              running_mean = (1 - momentum) * running_mean + momentum * mu_c
 //              running_var  = (1 - momentum) * running_var  + momentum * var_c * m / (m - 1)
 //   eval:      the same formula with running_mean / running_var (oneDNN's use_global_stats)
+//   batch_stats: the training formula on the batch given, without touching running statistics or
+//              what backward needs (probes compare it with eval)
 //   backward:  with xhat = (x - mu) / sqrt(var + eps) and g = dL/dy,
 //              dgamma = Σ g·xhat,  dbeta = Σ g,
 //              dx = gamma / sqrt(var + eps) · (g - mean(g) - xhat · mean(g·xhat))
@@ -45,7 +47,7 @@ class BatchNorm : public Layer {
   const Tensor& batch_mean() const { return mean_; }
   const Tensor& batch_var() const { return var_; }
   // oneDNN's implementation name of the forward primitive ("bnorm_jit:avx512_core", ...).
-  const std::string& impl(Mode mode) const { return (mode == Mode::train ? train_ : eval_).impl; }
+  const std::string& impl(Mode mode) const { return plan_for(mode).impl; }
 
  private:
   struct Plan {
@@ -60,6 +62,8 @@ class BatchNorm : public Layer {
     Step fwd;
     std::string impl;
   };
+  Plan& plan_for(Mode mode) { return mode == Mode::train ? train_ : mode == Mode::eval ? eval_ : batch_stats_; }
+  const Plan& plan_for(Mode mode) const { return const_cast<BatchNorm*>(this)->plan_for(mode); }
   void build(Plan& plan, const dnnl::memory::desc& src_md, Mode mode);
   void update_running_stats(std::int64_t m);
 
@@ -69,7 +73,9 @@ class BatchNorm : public Layer {
   Param gamma_, beta_;                  // (C)
   Tensor running_mean_, running_var_;   // (C)
   Tensor mean_, var_;                   // (C) saved by the training forward for backward
-  Plan train_, eval_;
+  Tensor probe_mean_, probe_var_;       // (C) written by Mode::batch_stats forwards
+  Tensor probe_workspace_;              // ReLU mask of Mode::batch_stats (fused), unused
+  Plan train_, eval_, batch_stats_;
   // Backward, built with the training plan.
   Tensor workspace_;                    // ReLU mask when fused
   dnnl::memory diff_dst_;               // handle onto the caller's diff_dst, seen as data_md

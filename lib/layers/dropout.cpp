@@ -18,7 +18,7 @@ void Dropout::build(const dnnl::memory::desc& src_md) {
 }
 
 const Tensor& Dropout::forward(const Tensor& src, Mode mode) {
-  if (mode == Mode::eval || p_ == 0.0) return src;
+  if (mode != Mode::train || p_ == 0.0) return src;
   if (dst_.empty() || src.desc() != src_md_) build(src.desc());
   const std::size_t n = mask_.size();
   for (std::size_t i = 0; i < n; ++i) mask_[i] = rng_.uniform() < p_ ? 0.0f : scale_;

@@ -15,8 +15,8 @@ struct Evaluation {
 };
 
 // Evaluates the first `limit` samples (all when limit <= 0) in chunks of `chunk` (the last may be
-// short), in `mode` (Mode::eval uses running statistics; Mode::train batch statistics, and then
-// it also moves the running statistics: callers that must not change state use Mode::eval).
+// short), in `mode` (Mode::eval uses running statistics, Mode::batch_stats the statistics of each
+// chunk; Mode::train would also move the running statistics and apply dropout).
 class Evaluator {
  public:
   explicit Evaluator(std::int64_t chunk = 1000) : chunk_(chunk) {}

@@ -229,7 +229,7 @@ TEST_CASE("to_json resolves every key and parse(to_json(c)) == c", "[config]") {
   c.train.steps = 300;
   c.train.epochs.reset();
   c.train.target_accuracy.reset();
-  c.probes = json{{"activations", {{"every", 50}}}};
+  c.probes = json{{"activation_percentiles", {{"every", 50}}}};
 
   const json j = to_json(c);
   CHECK(j.at("data").at("test_size").is_null());

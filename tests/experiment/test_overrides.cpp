@@ -30,7 +30,7 @@ TEST_CASE("set override: a value is JSON when it parses, else a string", "[overr
   // A string key takes a number's text; "=" may appear in the value.
   CHECK(only_run(text, {"name=2024"}).name == "2024");
   CHECK(only_run(text, {"description=a=b"}).description == "a=b");
-  CHECK(only_run(text, {"probes={\"activations\":{}}"}).probes == json{{"activations", json::object()}});
+  CHECK(only_run(text, {"probes={\"activation_percentiles\":{}}"}).probes == json{{"activation_percentiles", json::object()}});
   // Later wins.
   CHECK(only_run(text, {"optimizer.lr=0.5", "optimizer.lr=0.25"}).optimizer.lr == 0.25);
   // A whole section.

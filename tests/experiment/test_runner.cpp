@@ -282,3 +282,24 @@ TEST_CASE("the data cache shares loaded data and keeps the most recently used se
   CHECK(&cache.get(config, 1) == seed1);
   CHECK(cache.get(config, 2).train.n == 50);  // loaded again
 }
+
+TEST_CASE("an enabled probe writes its CSV into the run folder; a bad setting is a config error", "[runner]") {
+  TempDir tmp;
+  const Experiment e = tiny_experiment(R"({"probes.activation_percentiles.every": [5, 10]})",
+                                       R"("probes": {"activation_percentiles": {"units": [0, 15]}, "train_mode_accuracy": {}})");
+  REQUIRE(run_experiment(e, test_options(tmp.path())).exit_status == 0);
+  const auto plan = expand(e);
+  const fs::path run_dir = tmp.path() / "tiny" / "runs" / plan[1].run_id;
+  // every 10 over 20 steps: steps 1, 10, 20; two units; three percentiles
+  CHECK(csv_column(run_dir / "activation_percentiles.csv", "step").size() == 3 * 2 * 3);
+  CHECK(csv_column(run_dir / "activation_percentiles.csv", "unit")[0] == "0");
+  CHECK(csv_column(run_dir / "activation_percentiles.csv", "unit")[3] == "15");
+  CHECK(csv_column(run_dir / "train_mode_accuracy.csv", "step") == std::vector<std::string>{"10", "20"});
+  CHECK(csv_column(run_dir / "train_mode_accuracy.csv", "samples") == std::vector<std::string>{"100", "100"});
+
+  CHECK_THROWS_WITH(tiny_experiment(R"({"probes.activation_percentiles.every": [5, 0]})",
+                                    R"("probes": {"activation_percentiles": {}})"),
+                    Catch::Contains("probes.activation_percentiles.every: must be an integer >= 1, got 0"));
+  CHECK_THROWS_WITH(tiny_experiment(R"({"train.seed": [1]})", R"("probes": {"activation_percentiles": {"units": [16]}})"),
+                    Catch::Contains("probes.activation_percentiles.units[0]: hidden layer 0 has 16 units, got 16"));
+}

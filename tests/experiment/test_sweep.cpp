@@ -109,14 +109,17 @@ TEST_CASE("a swept train.steps replaces the file's epochs", "[sweep]") {
 
 TEST_CASE("probes: kept as given, sweepable below probes", "[sweep]") {
   const auto runs = expand(parse_experiment(
-      config_with(R"("probes": {"activations": {"every": 10}}, "sweep": {"probes.activations.every": [10, 20]})"),
+      config_with(R"("probes": {"activation_percentiles": {"every": 10}}, "sweep": {"probes.activation_percentiles.every": [10, 20]})"),
       "t", {}));
   REQUIRE(runs.size() == 2);
-  CHECK(runs[1].config.probes == json{{"activations", {{"every", 20}}}});
+  CHECK(runs[1].config.probes == json{{"activation_percentiles", {{"every", 20}}}});
   CHECK(problems_of(config_with(R"("probes": {"a": 1}, "sweep": {"probes.a.b": [1]})")) ==
-        std::vector<std::string>{"sweep.probes.a.b: cannot be set: 'probes.a' is not an object"});
+        (std::vector<std::string>{"sweep.probes.a.b: cannot be set: 'probes.a' is not an object",
+                                  "probes.a: unknown probe (valid: activation_percentiles, train_mode_accuracy)"}));
   CHECK(problems_of(config_with(R"("sweep": {"probes": [{"a": {}}], "probes.a.b": [1, 2]})")) ==
-        std::vector<std::string>{"sweep.probes.a.b: overlaps sweep.probes; sweep one or the other"});
+        (std::vector<std::string>{"sweep.probes.a.b: overlaps sweep.probes; sweep one or the other",
+                                  "probes.a: unknown probe (valid: activation_percentiles, train_mode_accuracy) "
+                                  "(in the runs with probes={\"a\":{}})"}));
 }
 
 TEST_CASE("run_id: 12 hex digits, stable, blind to key order and description", "[sweep]") {

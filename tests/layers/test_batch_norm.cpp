@@ -206,3 +206,45 @@ TEST_CASE("batch_norm refuses to train on one value per channel", "[layers][batc
   CHECK_THROWS_AS(bn.forward(src, Mode::train), ShapeError);
   CHECK_NOTHROW(bn.forward(src, Mode::eval));
 }
+
+TEST_CASE("batch_norm in batch_stats mode normalizes like training and changes no state",
+          "[layers][batch_norm]") {
+  for (bool relu : {false, true}) {
+    for (const auto& md : {plain_desc({6, 5}), desc4(4, 16, 3, 3, tag::nChw16c)}) {
+      INFO(to_string(md.dims()) << (relu ? " fused relu" : ""));
+      BatchNorm bn(md.dims()[1], NormConfig{}, relu);
+      bn.gamma().value.from_vector(test::random_normal(md.dims()[1], 31, 0.5));
+      const std::size_t n = md.get_size() / sizeof(float);
+      Tensor a(md), b(md);
+      a.from_vector(test::random_normal(n, 32, 2.0));
+      b.from_vector(test::random_normal(n, 33, 3.0));
+
+      // A training step on a, with the backward pending.
+      bn.forward(a, Mode::train);
+      const auto rmean = bn.running_mean().to_vector(), rvar = bn.running_var().to_vector();
+      const auto bmean = bn.batch_mean().to_vector(), bvar = bn.batch_var().to_vector();
+
+      // batch_stats on b equals what training on b gives, against the reference.
+      const auto y = bn.forward(b, Mode::batch_stats).to_vector();
+      const auto ref = reference(b.to_vector(), bn.gamma().value.to_vector(), bn.beta().value.to_vector(),
+                                 std::vector<float>(n, 0.0f), md.dims()[0], md.dims()[1],
+                                 md.dims().size() == 4 ? md.dims()[2] * md.dims()[3] : 1, 1e-5, relu);
+      check_close(y, ref.y, 1e-4);  // to_vector() is row-major, like the reference
+
+      // ...and disturbed nothing: running statistics, the saved batch statistics, the backward.
+      CHECK(bn.running_mean().to_vector() == rmean);
+      CHECK(bn.running_var().to_vector() == rvar);
+      CHECK(bn.batch_mean().to_vector() == bmean);
+      CHECK(bn.batch_var().to_vector() == bvar);
+      BatchNorm twin(md.dims()[1], NormConfig{}, relu);
+      twin.gamma().value.from_vector(bn.gamma().value.to_vector());
+      const auto dy = test::random_normal(n, 34);
+      Tensor diff(md);
+      diff.from_vector(dy);
+      const auto dx = bn.backward(diff).to_vector();
+      twin.forward(a, Mode::train);
+      CHECK(twin.backward(diff).to_vector() == dx);
+      CHECK(twin.gamma().grad.to_vector() == bn.gamma().grad.to_vector());
+    }
+  }
+}

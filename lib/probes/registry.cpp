@@ -1,0 +1,117 @@
+#include "probes/registry.hpp"
+
+#include <functional>
+
+#include "core/errors.hpp"
+#include "probes/activation_percentiles.hpp"
+#include "probes/train_mode_accuracy.hpp"
+
+namespace bnlab {
+
+namespace {
+
+using nlohmann::json;
+
+// One entry per probe. `read` parses and checks the settings (problems into the reader); `make`
+// builds the probe from a reader that has no problems.
+struct ProbeKind {
+  const char* name;
+  const char* summary;
+  std::vector<std::string> columns;
+  bool reads_pre_activation;
+  std::function<void(SettingsReader&, const ModelConfig&, const TrainConfig&)> read;
+  std::function<std::unique_ptr<Probe>(SettingsReader&, const ProbeSetup&)> make;
+};
+
+const std::vector<ProbeKind>& kinds() {
+  static const std::vector<ProbeKind> table = {
+      {ActivationPercentiles::kName, ActivationPercentiles::kSummary, ActivationPercentiles::columns(), true,
+       [](SettingsReader& r, const ModelConfig& m, const TrainConfig&) { ActivationPercentiles::read(r, m); },
+       [](SettingsReader& r, const ProbeSetup& s) -> std::unique_ptr<Probe> {
+         return std::make_unique<ActivationPercentiles>(s.net, ActivationPercentiles::read(r, s.model));
+       }},
+      {TrainModeAccuracy::kName, TrainModeAccuracy::kSummary, TrainModeAccuracy::columns(), false,
+       [](SettingsReader& r, const ModelConfig&, const TrainConfig& t) { TrainModeAccuracy::read(r, t); },
+       [](SettingsReader& r, const ProbeSetup& s) -> std::unique_ptr<Probe> {
+         return std::make_unique<TrainModeAccuracy>(s.net, s.train, s.test, TrainModeAccuracy::read(r, s.train_config));
+       }},
+  };
+  return table;
+}
+
+const ProbeKind* find_kind(const std::string& name) {
+  for (const auto& k : kinds())
+    if (name == k.name) return &k;
+  return nullptr;
+}
+
+std::string names_list() {
+  std::string out;
+  for (const auto& k : kinds()) out += (out.empty() ? "" : ", ") + std::string(k.name);
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> probe_names() {
+  std::vector<std::string> out;
+  for (const auto& k : kinds()) out.emplace_back(k.name);
+  return out;
+}
+
+std::vector<std::string> check_probes(const json& probes, const ModelConfig& model, const TrainConfig& train) {
+  if (probes.is_null()) return {};
+  if (!probes.is_object()) return {"probes: expected an object (probe name -> settings), got " + probes.dump()};
+  std::vector<std::string> problems;
+  for (const auto& [name, settings] : probes.items()) {
+    const ProbeKind* kind = find_kind(name);
+    if (!kind) {
+      problems.push_back("probes." + name + ": unknown probe (valid: " + names_list() + ")");
+      continue;
+    }
+    SettingsReader reader(settings, "probes." + name);
+    kind->read(reader, model, train);
+    const auto found = reader.problems();
+    problems.insert(problems.end(), found.begin(), found.end());
+  }
+  return problems;
+}
+
+bool probes_need_unfused_norm_relu(const json& probes) {
+  if (!probes.is_object()) return false;
+  for (const auto& [name, settings] : probes.items()) {
+    (void)settings;
+    if (const ProbeKind* kind = find_kind(name); kind && kind->reads_pre_activation) return true;
+  }
+  return false;
+}
+
+std::vector<std::unique_ptr<Probe>> make_probes(const json& probes, const ProbeSetup& setup) {
+  if (auto problems = check_probes(probes, setup.model, setup.train_config); !problems.empty())
+    throw ConfigError(std::move(problems));
+  std::vector<std::unique_ptr<Probe>> out;
+  if (probes.is_null()) return out;
+  for (const auto& [name, settings] : probes.items()) {
+    SettingsReader reader(settings, "probes." + name);
+    out.push_back(find_kind(name)->make(reader, setup));
+  }
+  return out;
+}
+
+std::string probe_reference_markdown() {
+  std::string out;
+  for (const auto& kind : kinds()) {
+    SettingsReader reader(json::object(), std::string("probes.") + kind.name);
+    kind.read(reader, ModelConfig{}, TrainConfig{});
+    out += "- `" + std::string(kind.name) + "`: " + kind.summary + ". Writes `runs/<run_id>/" + kind.name + ".csv` (";
+    for (std::size_t i = 0; i < kind.columns.size(); ++i) out += (i ? ", " : "") + ("`" + kind.columns[i] + "`");
+    out += ").";
+    if (kind.reads_pre_activation) out += " Keeps BN and ReLU as separate primitives so the pre-activation exists.";
+    out += "\n";
+    for (const auto& doc : reader.docs())
+      out += "  - `" + doc.key + "` (default `" + doc.default_value + "`): " + doc.description + "\n";
+  }
+  return out;
+}
+
+}  // namespace bnlab

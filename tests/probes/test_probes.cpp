@@ -1,0 +1,211 @@
+// Probes: the percentile arithmetic by hand, settings checked with JSON paths, tables of the right
+// shape and values, and the promise that a probe never changes the training trajectory.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+#include "core/errors.hpp"
+#include "data/dataset.hpp"
+#include "model/builder.hpp"
+#include "probes/activation_percentiles.hpp"
+#include "probes/registry.hpp"
+#include "train/trainer.hpp"
+
+using namespace bnlab;
+using nlohmann::json;
+
+namespace {
+
+const DataSplit& synthetic() {
+  static const DataSplit split = [] {
+    DataConfig d;
+    d.dataset = "synthetic";
+    d.train_size = 1200;
+    d.test_size = 400;
+    return load_data(d, 3);
+  }();
+  return split;
+}
+
+// Every training loss, step by step.
+struct LossLog : TrainObserver {
+  std::vector<double> losses;
+  void after_backward(StepContext& ctx) override { losses.push_back(ctx.loss); }
+};
+
+struct Run {
+  TrainResult result;
+  std::vector<double> losses;
+  std::vector<std::unique_ptr<Probe>> probes;
+  std::unique_ptr<Network> net;
+};
+
+// Builds and trains the way execute_run does: probes from the config, BN+ReLU unfused only when
+// a probe needs the pre-activation.
+Run train_with(const ModelConfig& model, const json& probes, std::int64_t steps = 60) {
+  TrainConfig train;
+  train.batch_size = 30;
+  train.steps = steps;
+  train.epochs.reset();
+  train.eval_every = 20;
+  OptimizerConfig opt;
+  opt.lr = 0.05;
+  opt.momentum = 0.9;
+  BuildOptions options;
+  options.fuse_norm_relu = !probes_need_unfused_norm_relu(probes);
+  const auto& data = synthetic();
+  Run run;
+  run.net = build_model(model, {}, {}, {1, 28, 28}, 10, 5, options);
+  Trainer trainer(*run.net, data.train, data.test, train, opt);
+  run.probes = make_probes(probes, {*run.net, data.train, data.test, model, train});
+  for (auto& p : run.probes) trainer.add_observer(p.get());
+  LossLog log;
+  trainer.add_observer(&log);
+  run.result = trainer.run();
+  run.losses = log.losses;
+  return run;
+}
+
+ModelConfig mlp(const std::string& norm, const std::string& activation, double dropout = 0.0) {
+  ModelConfig m;
+  m.arch = "mlp";
+  m.hidden = {24, 16};
+  m.norm = norm;
+  m.activation = activation;
+  m.dropout = dropout;
+  return m;
+}
+
+ModelConfig cnn(const std::string& norm) {
+  ModelConfig m;
+  m.arch = "cnn";
+  m.channels = {8};
+  m.fc = {16};
+  m.norm = norm;
+  m.activation = "relu";
+  return m;
+}
+
+bool mentions(const std::vector<std::string>& problems, const std::string& text) {
+  return std::any_of(problems.begin(), problems.end(), [&](const auto& p) { return p.find(text) != std::string::npos; });
+}
+
+}  // namespace
+
+TEST_CASE("percentiles interpolate between order statistics like numpy", "[probes]") {
+  const std::vector<float> v = {1, 2, 3, 4};
+  CHECK(percentile_of_sorted(v, 0) == 1.0);
+  CHECK(percentile_of_sorted(v, 100) == 4.0);
+  CHECK(percentile_of_sorted(v, 50) == Approx(2.5));
+  CHECK(percentile_of_sorted(v, 15) == Approx(1.45));  // position 0.45
+  CHECK(percentile_of_sorted(v, 85) == Approx(3.55));  // position 2.55
+  CHECK(percentile_of_sorted({7.0f}, 33) == 7.0);
+}
+
+TEST_CASE("probe settings are checked with their JSON paths", "[probes]") {
+  const TrainConfig train;
+  const auto model = mlp("batch", "sigmoid");  // two hidden layers of 24 and 16
+  CHECK(check_probes(json::object(), model, train).empty());
+  CHECK(check_probes(json::parse(R"({"activation_percentiles": {}, "train_mode_accuracy": {}})"), model, train).empty());
+  CHECK(check_probes(json::parse(R"({"activation_percentiles": {"layer": -2, "units": [23]}})"), model, train).empty());
+
+  const auto problems = check_probes(json::parse(R"({
+      "activation_percentile": {},
+      "activation_percentiles": {"every": 0, "percentiles": [50, 101], "layer": 2, "colour": 1},
+      "train_mode_accuracy": {"split": "tset", "samples": 10}})"),
+                                     model, train);
+  INFO(json(problems).dump(1));
+  CHECK(mentions(problems, "probes.activation_percentile: unknown probe (valid: activation_percentiles, train_mode_accuracy)"));
+  CHECK(mentions(problems, "probes.activation_percentiles.every: must be an integer >= 1, got 0"));
+  CHECK(mentions(problems, "probes.activation_percentiles.percentiles[1]: must be a number in [0, 100], got 101"));
+  CHECK(mentions(problems, "probes.activation_percentiles.layer: the model has 2 hidden layers (valid: -2 .. 1), got 2"));
+  CHECK(mentions(problems, "probes.activation_percentiles.colour: unknown setting"));
+  CHECK(mentions(problems, "probes.train_mode_accuracy.split: must be one of test, train"));
+  CHECK(mentions(problems, "probes.train_mode_accuracy.samples: must be at least the batch size 60, got 10"));
+  CHECK(problems.size() == 7);
+
+  const auto units = check_probes(json::parse(R"({"activation_percentiles": {"layer": 1, "units": [0, 16]}})"), model, train);
+  CHECK(units == std::vector<std::string>{"probes.activation_percentiles.units[1]: hidden layer 1 has 16 units, got 16"});
+  CHECK(check_probes(json::parse(R"({"activation_percentiles": 5})"), model, train).size() == 1);
+  CHECK_THROWS_AS(make_probes(json::parse(R"({"nope": {}})"), {*build_model(model, {}, {}, {1, 28, 28}, 10, 1),
+                                                              synthetic().train, synthetic().test, model, train}),
+                  ConfigError);
+}
+
+TEST_CASE("a probe never changes the training trajectory", "[probes]") {
+  const json all = json::parse(R"({"activation_percentiles": {"every": 7, "units": [0, 3]},
+                                   "train_mode_accuracy": {"samples": 90}})");
+  for (const auto& model : {mlp("batch", "relu"), mlp("batch", "sigmoid", 0.2), mlp("none", "tanh"), cnn("batch")}) {
+    INFO(model.arch << " " << model.norm << " " << model.activation << " dropout " << model.dropout);
+    const std::int64_t steps = model.arch == "cnn" ? 30 : 60;  // conv evaluations are the slow part
+    const Run plain = train_with(model, json::object(), steps);
+    const Run probed = train_with(model, all, steps);
+    REQUIRE(plain.losses.size() == static_cast<std::size_t>(steps));
+    CHECK(probed.losses == plain.losses);  // bit for bit
+    REQUIRE(probed.result.history.size() == plain.result.history.size());
+    for (std::size_t i = 0; i < plain.result.history.size(); ++i) {
+      CHECK(probed.result.history[i].test_loss == plain.result.history[i].test_loss);
+      CHECK(probed.result.history[i].train_acc == plain.result.history[i].train_acc);
+    }
+  }
+}
+
+TEST_CASE("activation_percentiles records every unit and percentile at step 1 and every k steps", "[probes]") {
+  const Run run = train_with(mlp("batch", "sigmoid"), json::parse(R"({"activation_percentiles":
+      {"layer": -1, "units": [2, 5], "percentiles": [0, 15, 50, 85, 100], "every": 25}})"));
+  const auto& t = run.probes.at(0)->table();
+  CHECK(t.columns == std::vector<std::string>{"step", "layer", "unit", "percentile", "value"});
+  REQUIRE(t.rows.size() == 3 * 2 * 5);  // steps 1, 25, 50; 2 units; 5 percentiles
+  CHECK(t.rows.front()[0] == 1);
+  CHECK(t.rows.back()[0] == 50);
+  for (std::size_t r = 0; r < t.rows.size(); r += 5) {
+    CHECK(t.rows[r][1] == 1);  // -1 resolved to the last hidden layer
+    CHECK((t.rows[r][2] == 2 || t.rows[r][2] == 5));
+    for (std::size_t k = 1; k < 5; ++k) CHECK(t.rows[r + k][4] >= t.rows[r + k - 1][4]);  // monotone in p
+  }
+  // Step 1 with BN (gamma 1, beta 0): the watched pre-activation is the BN output, standardized over
+  // the batch of 30, so it straddles 0 and stays within about sqrt(29) of it.
+  CHECK(t.rows[0][4] < 0);
+  CHECK(t.rows[4][4] > 0);
+  CHECK(t.rows[4][4] < 5.4);
+}
+
+TEST_CASE("activation_percentiles watches conv channels over all positions", "[probes]") {
+  const Run run =
+      train_with(cnn("none"), json::parse(R"({"activation_percentiles": {"layer": 0, "units": [7], "every": 10}})"), 20);
+  const auto& t = run.probes.at(0)->table();
+  REQUIRE(t.rows.size() == 3 * 3);  // steps 1, 10, 20
+  CHECK(t.rows[0][2] == 7);
+  CHECK(t.rows[0][4] < t.rows[2][4]);  // 15th < 85th over 30*28*28 values
+}
+
+TEST_CASE("train_mode_accuracy compares running and batch statistics at every evaluation", "[probes]") {
+  const json probe = json::parse(R"({"train_mode_accuracy": {"samples": 100, "batch_size": 0}})");
+  const Run with_bn = train_with(mlp("batch", "relu"), probe);
+  const auto& t = with_bn.probes.at(0)->table();
+  CHECK(t.columns ==
+        std::vector<std::string>{"step", "batch_size", "samples", "eval_loss", "eval_acc", "batch_stats_loss", "batch_stats_acc"});
+  REQUIRE(t.rows.size() == with_bn.result.history.size());  // steps 20, 40, 60
+  for (std::size_t i = 0; i < t.rows.size(); ++i) {
+    CHECK(t.rows[i][0] == with_bn.result.history[i].step);
+    CHECK(t.rows[i][1] == 30);
+    CHECK(t.rows[i][2] == 90);  // 100 rounded down to whole batches
+    CHECK(t.rows[i][4] >= 0);
+    CHECK(t.rows[i][6] <= 1);
+  }
+  CHECK(t.rows.back()[3] != t.rows.back()[5]);  // running and batch statistics differ with BN
+
+  // Without a norm layer the two modes are the same computation.
+  const Run no_norm = train_with(mlp("none", "relu", 0.3), probe);
+  for (const auto& row : no_norm.probes.at(0)->table().rows) {
+    CHECK(row[3] == row[5]);
+    CHECK(row[4] == row[6]);
+  }
+}
+
+TEST_CASE("the config reference documents every probe and its settings", "[probes]") {
+  const std::string md = probe_reference_markdown();
+  for (const auto& name : probe_names()) CHECK(md.find("`" + name + "`") != std::string::npos);
+  CHECK(md.find("`every` (default `50`)") != std::string::npos);
+  CHECK(md.find("`percentiles` (default `[15,50,85]`)") != std::string::npos);
+}
