@@ -54,7 +54,7 @@ std::string config_reference_markdown() {
     out << "| `" << spec.path << "` | " << type_text(spec) << " | " << escape_pipes(def) << " | "
         << escape_pipes(allowed_text(spec)) << " | " << escape_pipes(spec.description) << " |\n";
   }
-  out << "| `sweep` | object | `{}` | dotted key → non-empty list of values | runs are the cartesian product, "
+  out << "| `sweep` | object | `{}` | dotted key (or a whole section) → non-empty list of values | runs are the cartesian product, "
          "first key outermost (varies slowest); each value is checked like the key itself |\n";
   out << "\n**Probes.** `\"probes\": {\"NAME\": {settings}}` enables a probe (`{}` for its defaults); each "
          "writes one long-format CSV into the run folder. Probes only read: a run with a probe follows the same "

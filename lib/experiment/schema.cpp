@@ -252,13 +252,9 @@ std::string unknown_key_message(const std::string& path) {
 std::optional<std::string> sweep_key_problem(std::string_view key) {
   if (key == "name" || key == "description")
     return "cannot be swept (name names the experiment; description is not part of a run)";
-  if (find_key(key) || key == "probes" || key.substr(0, 7) == "probes.") return std::nullopt;
-  if (is_section(key)) {
-    std::string keys;
-    for (const auto& spec : config_schema())
-      if (spec.section() == key) keys += (keys.empty() ? "" : ", ") + spec.path;
-    return "is a section; sweep one of its keys (" + keys + ")";
-  }
+  // A whole section is sweepable too: each value replaces the section (keys left out take their
+  // defaults), for settings that only make sense together ({"scheme": "normal", "std": 0.01}).
+  if (find_key(key) || is_section(key) || key == "probes" || key.substr(0, 7) == "probes.") return std::nullopt;
   const auto hint = closest_key(key);
   return "unknown key" + (hint ? "; did you mean '" + *hint + "'?" : std::string());
 }

@@ -66,6 +66,25 @@ std::string too_many_runs(std::size_t count) {
   return "sweep: " + n + " runs; the limit is " + std::to_string(kMaxRuns);
 }
 
+// A swept section's value: an object whose keys are checked as in the file, reported at
+// sweep.<section>[i].<key>.
+bool section_value_ok(const ordered_json& base, const std::string& section, const json& value,
+                      const std::string& item, std::vector<std::string>& problems) {
+  if (!value.is_object()) {
+    problems.push_back(item + ": expected an object (the whole " + section + " section), got " + describe(value));
+    return false;
+  }
+  ordered_json doc = base.is_object() ? base : ordered_json::object();
+  doc[section] = ordered_json(value);
+  bool ok = true;
+  for (const auto& problem : check_run_config(doc).key_problems)
+    if (problem.rfind(section + ".", 0) == 0) {
+      problems.push_back(item + problem.substr(section.size()));
+      ok = false;
+    }
+  return ok;
+}
+
 // The sweep object -> axes of valid values, each value checked on its own at sweep.<key>[i].
 std::vector<SweepAxis> check_sweep(const ordered_json& sweep, const ordered_json& base,
                                    std::vector<std::string>& problems) {
@@ -111,7 +130,8 @@ std::vector<SweepAxis> check_sweep(const ordered_json& sweep, const ordered_json
     for (std::size_t i = 0; i < it->size(); ++i) {
       const std::string item = path + "[" + std::to_string(i) + "]";
       const json raw((*it)[i]);
-      const auto value = spec ? check_value(*spec, raw, item, problems) : std::optional<json>(raw);
+      std::optional<json> value = spec ? check_value(*spec, raw, item, problems) : std::optional<json>(raw);
+      if (is_section(key) && !section_value_ok(base, key, raw, item, problems)) value.reset();
       if (!value) continue;
       const auto [same, added] = file_index.emplace(value->dump(), i);
       if (!added) {
@@ -155,7 +175,8 @@ void check_rules(const ordered_json& base, const RunConfig& base_config, const s
   for (const auto& rule : config_rules()) {
     std::vector<const SweepAxis*> relevant;
     for (const auto& axis : axes)
-      if (std::find(rule.keys.begin(), rule.keys.end(), axis.key) != rule.keys.end()) relevant.push_back(&axis);
+      if (std::any_of(rule.keys.begin(), rule.keys.end(), [&](const auto& k) { return path_within(k, axis.key); }))
+        relevant.push_back(&axis);
     if (relevant.empty()) {
       if (auto problem = rule.check(base_config)) problems.push_back(*problem);
       continue;

@@ -21,8 +21,29 @@ TEST_CASE("sweep key that is not a config key: closest valid dotted key", "[swee
   CHECK(problems_of(config_with(R"("sweep": {"name": ["a", "b"]})")) ==
         std::vector<std::string>{
             "sweep.name: cannot be swept (name names the experiment; description is not part of a run)"});
-  CHECK(problems_of(config_with(R"("sweep": {"init": [{}]})")) ==
-        std::vector<std::string>{"sweep.init: is a section; sweep one of its keys (init.scheme, init.std)"});
+}
+
+TEST_CASE("a whole section can be swept: each value replaces the section", "[sweep]") {
+  const auto runs = expand(parse_experiment(
+      config_with(R"("init": {"scheme": "normal", "std": 0.5},
+                     "sweep": {"init": [{"scheme": "normal", "std": 0.01}, {"scheme": "xavier"}]})"),
+      "t", {}));
+  REQUIRE(runs.size() == 2);
+  CHECK(runs[0].config.init.scheme == "normal");
+  CHECK(runs[0].config.init.std == 0.01);
+  CHECK(runs[1].config.init.scheme == "xavier");
+  CHECK_FALSE(runs[1].config.init.std.has_value());  // not inherited from the base section
+  CHECK(runs[1].swept[0].first == "init");
+
+  const auto problems = problems_of(config_with(
+      R"("sweep": {"init": [{"scheme": "xavier"}, {"scheme": "normal", "std": -1}, 3, {"scheme": "nromal"}, {"scheme": "normal"}]})"));
+  INFO(nlohmann::json(problems).dump(1));
+  REQUIRE(problems.size() == 4);
+  CHECK(problems[0].rfind("sweep.init[1].std: ", 0) == 0);
+  CHECK(problems[1] == "sweep.init[2]: expected an object (the whole init section), got number 3");
+  CHECK(problems[2].rfind("sweep.init[3].scheme: ", 0) == 0);
+  CHECK(problems[2].find("did you mean 'normal'?") != std::string::npos);
+  CHECK(problems[3].find("(in the runs with init={\"scheme\":\"normal\"})") != std::string::npos);
 }
 
 TEST_CASE("sweep axis: a non-empty list of distinct values", "[sweep]") {
