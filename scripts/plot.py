@@ -1,0 +1,356 @@
+#!/usr/bin/python3
+"""Plots one bnlab experiment: scripts/plot.py RESULTS_DIR [--out DIR]
+
+RESULTS_DIR is an experiment folder (results/<name>/ with runs.csv, metrics.csv and runs/). The
+figure is chosen by the experiment's name (the studies in configs/studies/); any other
+experiment gets test accuracy against step for every run. Writes <name>.png and a summary
+<name>.md (the numbers the README quotes) into --out (default: RESULTS_DIR).
+
+Uses Debian's python3 with matplotlib and pandas (scripts/setup.sh installs them).
+"""
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+NORM_STYLE = {  # colour per norm, the same in every figure
+    "none": "tab:gray",
+    "batch": "tab:blue",
+    "layer": "tab:green",
+    "group": "tab:orange",
+    "batch_renorm": "tab:purple",
+    "ghost_batch": "tab:brown",
+    "noisy_batch": "tab:red",
+}
+
+
+def fail(message):
+    print(f"plot.py: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+def read_csv(path):
+    try:
+        return pd.read_csv(path)
+    except FileNotFoundError:
+        fail(f"{path}: not found (is this an experiment folder? run `bnlab run` or `bnlab collect` first)")
+    except pd.errors.EmptyDataError:
+        fail(f"{path}: empty")
+
+
+def experiment_name(results):
+    for config in sorted((results / "runs").glob("*/config.json")):
+        return json.loads(config.read_text())["name"]
+    return results.name
+
+
+def probe_table(results, run_id, probe):
+    path = results / "runs" / run_id / f"{probe}.csv"
+    return pd.read_csv(path) if path.exists() else None
+
+
+def mean_band(ax, frame, x, y, label, colour, **kw):
+    """Mean over seeds with a min-max band."""
+    g = frame.groupby(x)[y]
+    mean, lo, hi = g.mean(), g.min(), g.max()
+    ax.plot(mean.index, mean.values, label=label, color=colour, **kw)
+    if (g.size() > 1).any():
+        ax.fill_between(mean.index, lo.values, hi.values, color=colour, alpha=0.2, linewidth=0)
+
+
+def pct(v):
+    return "" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{100 * v:.2f}%"
+
+
+def md_table(frame):
+    cols = list(frame.columns)
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for _, row in frame.iterrows():
+        lines.append("| " + " | ".join(str(row[c]) for c in cols) + " |")
+    return "\n".join(lines) + "\n"
+
+
+# ---- convergence ------------------------------------------------------------------------------
+
+
+def plot_convergence(results, runs, metrics, out):
+    fig, axes = plt.subplots(1, 3, figsize=(16, 4.6))
+    ax = axes[0]
+    for norm in ["none", "batch"]:
+        m = metrics[metrics["model.norm"] == norm]
+        if len(m):
+            mean_band(ax, m, "step", "test_acc", "BN" if norm == "batch" else "no norm", NORM_STYLE[norm])
+    ax.set(xlabel="training step", ylabel="test accuracy", title="(a) test accuracy (mean, min-max of seeds)")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right")
+
+    lines = []
+    seed = runs["train.seed"].min()
+    for ax, norm, title in [(axes[1], "none", "(b) without BN"), (axes[2], "batch", "(c) with BN")]:
+        row = runs[(runs["model.norm"] == norm) & (runs["train.seed"] == seed)]
+        t = probe_table(results, row["run_id"].iloc[0], "activation_percentiles") if len(row) else None
+        if t is None:
+            ax.set_title(title + ": no activation_percentiles probe")
+            continue
+        unit = t["unit"].min()
+        u = t[t["unit"] == unit]
+        for p, style in zip(sorted(u["percentile"].unique()), [":", "-", "--"]):
+            s = u[u["percentile"] == p]
+            ax.plot(s["step"], s["value"], style, color=NORM_STYLE[norm], label=f"{p:g}th percentile")
+        ax.set(xlabel="training step", ylabel="sigmoid input",
+               title=f"{title}: last hidden layer, unit {unit}, seed {seed}")
+        ax.grid(alpha=0.3)
+        ax.legend(loc="best")
+        # drift of the median from its value after the first 1000 steps, per unit and run
+        for run_id, n in zip(runs["run_id"], runs["model.norm"]):
+            tt = probe_table(results, run_id, "activation_percentiles")
+            if tt is None:
+                continue
+            for unit_, g in tt[tt["percentile"] == 50].groupby("unit"):
+                early = g[g["step"] <= 1000]["value"]
+                if len(early):
+                    lines.append((n, run_id, unit_, early.iloc[-1], g["value"].iloc[-1]))
+    # Share the y range of (b) and (c) so the drift compares at a glance.
+    lo = min(a.get_ylim()[0] for a in axes[1:])
+    hi = max(a.get_ylim()[1] for a in axes[1:])
+    for a in axes[1:]:
+        a.set_ylim(lo, hi)
+    fig.suptitle("convergence: 784-100-100-100-10 sigmoid MLP, batch 60, SGD (Ioffe & Szegedy 2015, Fig. 1)")
+    fig.tight_layout()
+    fig.savefig(out / "convergence.png", dpi=110)
+
+    summary = []
+    for norm in ["none", "batch"]:
+        r = runs[runs["model.norm"] == norm]
+        m = metrics[metrics["model.norm"] == norm]
+        acc_at = {s: m[m["step"] == s]["test_acc"].mean() for s in (1000, 5000, 10000) if (m["step"] == s).any()}
+        summary.append({
+            "norm": norm,
+            "runs": len(r),
+            "test acc @1k": pct(acc_at.get(1000)),
+            "@5k": pct(acc_at.get(5000)),
+            "@10k": pct(acc_at.get(10000)),
+            "final (mean)": pct(r["final_test_acc"].mean()),
+            "final min..max": f"{pct(r['final_test_acc'].min())}..{pct(r['final_test_acc'].max())}",
+            "steps to target (per seed)": ", ".join(
+                "never" if pd.isna(v) else str(int(v)) for v in r["steps_to_target"]),
+        })
+    text = md_table(pd.DataFrame(summary))
+    if lines:
+        d = pd.DataFrame(lines, columns=["norm", "run_id", "unit", "median_1k", "median_end"])
+        d["drift"] = (d["median_end"] - d["median_1k"]).abs()
+        text += "\nMedian sigmoid input, |value at the end - value at step 1000|, over units and seeds:\n\n"
+        text += md_table(d.groupby("norm")["drift"].agg(["mean", "max"]).round(3).reset_index())
+    gaps = []
+    for run_id, n in zip(runs["run_id"], runs["model.norm"]):
+        t = probe_table(results, run_id, "train_mode_accuracy")
+        if t is not None and len(t):
+            last = t.iloc[-1]
+            gaps.append((n, last["eval_acc"], last["batch_stats_acc"]))
+    if gaps:
+        g = pd.DataFrame(gaps, columns=["norm", "eval_acc", "batch_stats_acc"]).groupby("norm").mean()
+        text += "\nFinal accuracy on 1980 test images, running vs batch statistics (mean over seeds):\n\n"
+        text += md_table(g.round(4).reset_index())
+    return text
+
+
+# ---- learning_rate ----------------------------------------------------------------------------
+
+
+def plot_learning_rate(results, runs, metrics, out):
+    archs = [a for a in ["mlp", "cnn"] if a in set(runs.get("model.arch", pd.Series(["mlp"])))]
+    fig, axes = plt.subplots(1, len(archs), figsize=(7 * len(archs), 4.6), squeeze=False)
+    rows = []
+    for ax, arch in zip(axes[0], archs):
+        a = runs[runs["model.arch"] == arch] if "model.arch" in runs else runs
+        for norm in ["none", "batch"]:
+            r = a[a["model.norm"] == norm]
+            if not len(r):
+                continue
+            ok = r[r["status"] == "ok"]
+            label = "BN" if norm == "batch" else "no norm"
+            g = ok.groupby("optimizer.lr")["final_test_acc"]
+            ax.plot(g.mean().index, g.mean().values, "o-", color=NORM_STYLE[norm], label=f"{label} (mean of seeds)")
+            ax.scatter(ok["optimizer.lr"], ok["final_test_acc"], color=NORM_STYLE[norm], s=12, alpha=0.5)
+            div = r[r["status"] == "diverged"]
+            if len(div):
+                ax.scatter(div["optimizer.lr"], [0.05 + (0.03 if norm == "batch" else 0)] * len(div), marker="x",
+                           s=60, color=NORM_STYLE[norm], label=f"{label}: diverged")
+            for lr, g2 in r.groupby("optimizer.lr"):
+                okk = g2[g2["status"] == "ok"]
+                rows.append({"arch": arch, "norm": norm, "lr": lr,
+                             "final test acc (mean)": pct(okk["final_test_acc"].mean()) if len(okk) else "",
+                             "diverged": f"{(g2['status'] == 'diverged').sum()}/{len(g2)}"})
+        ax.set_xscale("log")
+        ax.set(xlabel="learning rate (SGD, momentum 0.9)", ylabel="final test accuracy", ylim=(0, 0.95),
+               title=f"{arch}: final test accuracy vs learning rate")
+        ax.grid(alpha=0.3, which="both")
+        ax.legend(loc="lower left", fontsize=8)
+    fig.suptitle("learning_rate: does BN allow higher learning rates? (x near the bottom: the run diverged)")
+    fig.tight_layout()
+    fig.savefig(out / "learning_rate.png", dpi=110)
+    t = pd.DataFrame(rows)
+    wide = t.pivot_table(index=["arch", "lr"], columns="norm", values="final test acc (mean)", aggfunc="first")
+    div = t.pivot_table(index=["arch", "lr"], columns="norm", values="diverged", aggfunc="first")
+    table = wide.join(div, rsuffix=" diverged").reset_index()
+    return md_table(table)
+
+
+# ---- initialization ---------------------------------------------------------------------------
+
+
+def init_label(text):
+    init = json.loads(text) if isinstance(text, str) and text.startswith("{") else {"scheme": str(text)}
+    if init.get("scheme") == "normal":
+        return f"N(0, {init['std']:g}²)", float(init["std"])
+    return init["scheme"], None
+
+
+def plot_initialization(results, runs, metrics, out):
+    runs = runs.copy()
+    labels = [init_label(v) for v in runs["init"]]
+    runs["init_label"] = [l for l, _ in labels]
+    runs["init_std"] = [s for _, s in labels]
+    order = sorted({(s if s is not None else float("inf"), l) for l, s in labels})
+    order = [l for _, l in order]
+    pos = {l: i for i, l in enumerate(order)}
+    acts = [a for a in ["sigmoid", "relu"] if a in set(runs["model.activation"])]
+    fig, axes = plt.subplots(1, len(acts), figsize=(7.5 * len(acts), 4.8), squeeze=False)
+    rows = []
+    for ax, act in zip(axes[0], acts):
+        a = runs[runs["model.activation"] == act]
+        for norm in ["none", "batch"]:
+            r = a[a["model.norm"] == norm].copy()
+            if not len(r):
+                continue
+            r["acc"] = r["final_test_acc"].where(r["status"] == "ok")
+            g = r.groupby("init_label")["acc"].mean().reindex(order)
+            label = "BN" if norm == "batch" else "no norm"
+            ax.plot([pos[l] for l in g.index], g.values, "o-", color=NORM_STYLE[norm], label=label)
+            div = r[r["status"] != "ok"]
+            if len(div):
+                ax.scatter([pos[l] for l in div["init_label"]], [0.03] * len(div), marker="x", s=60,
+                           color=NORM_STYLE[norm], label=f"{label}: diverged/failed")
+            for l in order:
+                rr = r[r["init_label"] == l]
+                rows.append({"activation": act, "init": l, "norm": norm,
+                             "acc": pct(rr["acc"].mean()) if rr["acc"].notna().any() else "diverged"})
+        ax.axhline(0.1, color="k", lw=0.8, ls=":", label="chance")
+        ax.set_xticks(range(len(order)))
+        ax.set_xticklabels(order, rotation=40, ha="right", fontsize=8)
+        ax.set(ylabel="final test accuracy (mean of seeds)", ylim=(0, 0.95),
+               title=f"5 hidden layers, {act}: final test accuracy vs initialization")
+        ax.grid(alpha=0.3)
+        ax.legend(loc="lower center", fontsize=8)
+    fig.suptitle("initialization: is BN less sensitive to the initial weight scale?")
+    fig.tight_layout()
+    fig.savefig(out / "initialization.png", dpi=110)
+    t = pd.DataFrame(rows).pivot_table(index="init", columns=["activation", "norm"], values="acc", aggfunc="first")
+    t = t.reindex(order)
+    t.columns = [f"{a} {n}" for a, n in t.columns]
+    return md_table(t.reset_index())
+
+
+# ---- regularization ---------------------------------------------------------------------------
+
+
+def variant(norm, dropout):
+    name = {"none": "no norm", "batch": "BN"}.get(norm, norm)
+    return f"{name} + dropout {dropout:g}" if dropout > 0 else name
+
+
+def plot_regularization(results, runs, metrics, out):
+    metrics = metrics.copy()
+    runs = runs.copy()
+    metrics["variant"] = [variant(n, d) for n, d in zip(metrics["model.norm"], metrics["model.dropout"])]
+    runs["variant"] = [variant(n, d) for n, d in zip(runs["model.norm"], runs["model.dropout"])]
+    variants = [v for v in ["no norm", "BN", "no norm + dropout 0.5", "BN + dropout 0.5"] if v in set(runs["variant"])]
+    colours = dict(zip(["no norm", "BN", "no norm + dropout 0.5", "BN + dropout 0.5"],
+                       ["tab:gray", "tab:blue", "tab:orange", "tab:green"]))
+    fig, axes = plt.subplots(1, 2, figsize=(15, 4.8))
+    for v in variants:
+        m = metrics[metrics["variant"] == v]
+        mean_band(axes[0], m, "epoch", "test_acc", f"{v}: test", colours[v])
+        axes[0].plot(m.groupby("epoch")["train_acc"].mean(), ":", color=colours[v], label=f"{v}: train")
+        gap = m.assign(gap=m["train_acc"] - m["test_acc"])
+        mean_band(axes[1], gap, "epoch", "gap", v, colours[v])
+    axes[0].set(xlabel="epoch", ylabel="accuracy", ylim=(0.7, 1.005),
+                title="train (dotted) and test (solid) accuracy, mean and min-max of seeds")
+    axes[1].set(xlabel="epoch", ylabel="train accuracy - test accuracy", title="generalization gap")
+    for ax in axes:
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, loc="best")
+    fig.suptitle("regularization: 784-256-256-10 ReLU MLP on 3,000 training images (test: 10,000)")
+    fig.tight_layout()
+    fig.savefig(out / "regularization.png", dpi=110)
+    rows = []
+    for v in variants:
+        r = runs[runs["variant"] == v]
+        gap = r["final_train_acc"] - r["final_test_acc"]
+        rows.append({"variant": v, "runs": len(r),
+                     "final train acc": pct(r["final_train_acc"].mean()),
+                     "final test acc": pct(r["final_test_acc"].mean()),
+                     "gap (train - test)": pct(gap.mean()),
+                     "best test acc": pct(r["best_test_acc"].mean()),
+                     "best test acc min..max": f"{pct(r['best_test_acc'].min())}..{pct(r['best_test_acc'].max())}"})
+    return md_table(pd.DataFrame(rows))
+
+
+# ---- anything else ----------------------------------------------------------------------------
+
+
+def plot_generic(name, results, runs, metrics, out):
+    swept = [c for c in metrics.columns if c not in
+             {"run_id", "step", "epoch", "samples", "lr", "train_loss", "train_acc", "test_loss", "test_acc", "wall_s"}]
+    fig, ax = plt.subplots(figsize=(8, 5))
+    for run_id, m in metrics.groupby("run_id", sort=False):
+        label = ", ".join(f"{c}={m[c].iloc[0]}" for c in swept) or run_id
+        ax.plot(m["step"], m["test_acc"], label=label)
+    ax.set(xlabel="training step", ylabel="test accuracy", title=name)
+    ax.grid(alpha=0.3)
+    if metrics["run_id"].nunique() <= 12:
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(out / f"{name}.png", dpi=110)
+    cols = ["run_id", "status"] + [c for c in runs.columns if c in swept] + ["final_test_acc", "best_test_acc"]
+    return md_table(runs[cols])
+
+
+PLOTS = {
+    "convergence": plot_convergence,
+    "learning_rate": plot_learning_rate,
+    "initialization": plot_initialization,
+    "regularization": plot_regularization,
+}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("results", type=Path, help="experiment folder (results/<name>/)")
+    parser.add_argument("--out", type=Path, help="where to write <name>.png and <name>.md (default: RESULTS)")
+    args = parser.parse_args()
+    results = args.results
+    if not results.is_dir():
+        fail(f"{results}: not a folder")
+    out = args.out or results
+    out.mkdir(parents=True, exist_ok=True)
+    runs = read_csv(results / "runs.csv")
+    metrics = read_csv(results / "metrics.csv")
+    name = experiment_name(results)
+    if name in PLOTS:
+        summary = PLOTS[name](results, runs, metrics, out)
+    else:
+        summary = plot_generic(name, results, runs, metrics, out)
+    (out / f"{name}.md").write_text(summary)
+    print(f"wrote {out / (name + '.png')} and {out / (name + '.md')}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Every study config validates and plans; a shortened version of each (a Fashion-MNIST subset, a
+# few dozen steps, one seed) runs end to end through scripts/plot.py: the CSVs have their
+# columns, the probe files exist where the study enables probes, and the figure and summary are
+# written. The full studies are scripts/reproduce.sh.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source tests/integration/common.bash
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# header_has CSV COLUMN...: the CSV's header line has every COLUMN.
+header_has() {
+  local file=$1 header col
+  shift
+  [[ -s "$file" ]] || fail "$file: missing or empty"
+  header=",$(head -1 "$file"),"
+  for col in "$@"; do
+    [[ "$header" == *",$col,"* ]] || fail "$file: no column '$col' (header: $(head -1 "$file"))"
+  done
+}
+
+short=(--set data.train_size=1200 --set data.test_size=500 --set train.steps=60 --set train.eval_every=20
+       --set sweep.train.seed=[1])
+shopt -s nullglob
+studies=(configs/studies/*.json)
+[[ ${#studies[@]} -ge 4 ]] || fail "expected at least 4 study configs, found ${#studies[@]}"
+for config in "${studies[@]}"; do
+  name=$(basename "$config" .json)
+  expect_status 0 "$BNLAB" validate "$config"
+  expect_status 0 "$BNLAB" plan "$config"
+  planned=$(($(wc -l <"$tmp/last.out") - 1))
+  [[ $planned -ge 2 ]] || fail "$config: plan has $planned runs"
+
+  extra=()
+  [[ $name == convergence ]] && extra=(--set probes.activation_percentiles.every=20
+                                      --set probes.train_mode_accuracy.samples=300)
+  expect_status 0 "$BNLAB" run "$config" --out "$tmp/results" --jobs 2 -q "${short[@]}" "${extra[@]}"
+  dir=$tmp/results/$name
+  header_has "$dir/runs.csv" run_id status steps final_train_loss final_train_acc final_test_loss \
+    final_test_acc best_test_acc steps_to_target diverged_at_step wall_s ms_per_step peak_rss_mb
+  header_has "$dir/metrics.csv" run_id step epoch samples lr train_loss train_acc test_loss test_acc wall_s
+  # one column per swept key, named by its dotted path
+  for key in $(python3 -c "import json,sys; print(' '.join(json.load(open(sys.argv[1]))['sweep']))" "$config"); do
+    header_has "$dir/runs.csv" "$key"
+    header_has "$dir/metrics.csv" "$key"
+  done
+  rows=$(($(wc -l <"$dir/runs.csv") - 1))
+  [[ $rows -ge 2 ]] || fail "$dir/runs.csv: $rows runs"
+  if [[ $name == convergence ]]; then
+    for run in "$dir"/runs/*/; do
+      header_has "$run/activation_percentiles.csv" step layer unit percentile value
+      header_has "$run/train_mode_accuracy.csv" step batch_size samples eval_acc batch_stats_acc
+    done
+  fi
+  /usr/bin/python3 scripts/plot.py "$dir" 2>"$tmp/plot.err" || { cat "$tmp/plot.err" >&2; fail "plot.py $dir"; }
+  [[ $(stat -c %s "$dir/$name.png") -gt 20000 ]] || fail "$dir/$name.png: missing or too small"
+  [[ -s "$dir/$name.md" ]] || fail "$dir/$name.md: missing"
+  pass "$name: $rows shortened runs, CSV columns, $name.png"
+done
