@@ -87,7 +87,8 @@ def plot_convergence(results, runs, metrics, out):
         m = metrics[metrics["model.norm"] == norm]
         if len(m):
             mean_band(ax, m, "step", "test_acc", "BN" if norm == "batch" else "no norm", NORM_STYLE[norm])
-    ax.set(xlabel="training step", ylabel="test accuracy", title="(a) test accuracy (mean, min-max of seeds)")
+    ax.set_xscale("log")  # the difference is early: a log axis shows it
+    ax.set(xlabel="training step (log scale)", ylabel="test accuracy", title="(a) test accuracy (mean, min-max of seeds)")
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right")
 
