@@ -6,6 +6,7 @@
 
 #include "core/errors.hpp"
 #include "data/dataset.hpp"
+#include "synthetic_data.hpp"
 #include "model/builder.hpp"
 #include "probes/activation_percentiles.hpp"
 #include "probes/registry.hpp"
@@ -16,16 +17,7 @@ using nlohmann::json;
 
 namespace {
 
-const DataSplit& synthetic() {
-  static const DataSplit split = [] {
-    DataConfig d;
-    d.dataset = "synthetic";
-    d.train_size = 1200;
-    d.test_size = 400;
-    return load_data(d, 3);
-  }();
-  return split;
-}
+const DataSplit& synthetic() { return testing::synthetic_split(1200, 400, 3); }
 
 // Every training loss, step by step.
 struct LossLog : TrainObserver {

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "data/dataset.hpp"
+#include "synthetic_data.hpp"
 #include "model/builder.hpp"
 #include "train/trainer.hpp"
 
@@ -11,16 +12,7 @@ using namespace bnlab;
 
 namespace {
 
-const DataSplit& synthetic() {
-  static const DataSplit split = [] {
-    DataConfig d;
-    d.dataset = "synthetic";
-    d.train_size = 2000;
-    d.test_size = 500;
-    return load_data(d, 7);
-  }();
-  return split;
-}
+const DataSplit& synthetic() { return testing::synthetic_split(2000, 500, 7); }
 
 struct Setup {
   ModelConfig model;
