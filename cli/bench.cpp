@@ -37,30 +37,19 @@ void setup_bench(CLI::App& app, int& exit_code) {
   auto& b = o->bench;
   auto* cmd = app.add_subcommand("bench", "Time the machine (FP32 peak, copy bandwidth), BN layers and training "
                                           "steps of the reference models; CSV on stdout, progress on stderr");
-  cmd->add_option("--sections", b.sections, "What to measure (comma-separated)")
-      ->delimiter(',')
-      ->check(CLI::IsMember(bench_sections()))
-      ->capture_default_str();
-  cmd->add_option("--threads", b.threads, "oneDNN/OpenMP thread counts, each measured (comma-separated)")
-      ->delimiter(',')
-      ->check(CLI::Range(1, 1024))
-      ->capture_default_str();
-  cmd->add_option("--models", b.models, "Reference models of the steps section (comma-separated)")
-      ->delimiter(',')
-      ->check(CLI::IsMember(reference_model_names()))
-      ->capture_default_str();
-  cmd->add_option("--norms", b.norms, "Steps with BN (batch) and without (none) (comma-separated)")
-      ->delimiter(',')
-      ->check(CLI::IsMember({"batch", "none"}))
-      ->capture_default_str();
-  cmd->add_option("--batches", b.batches, "Batch sizes of the steps section (comma-separated, each >= 2)")
-      ->delimiter(',')
-      ->check(CLI::Range(2, 1 << 20))
-      ->capture_default_str();
-  cmd->add_option("--layer-batches", b.layer_batches, "Batch sizes of the layers section's shapes (comma-separated)")
-      ->delimiter(',')
-      ->check(CLI::Range(2, 1 << 20))
-      ->capture_default_str();
+  // A comma-separated list option, checked value by value.
+  auto list = [cmd](const char* name, auto& values, const char* help, const CLI::Validator& check) {
+    cmd->add_option(name, values, help)->delimiter(',')->check(check)->capture_default_str();
+  };
+  list("--sections", b.sections, "What to measure (comma-separated)", CLI::IsMember(bench_sections()));
+  list("--threads", b.threads, "oneDNN/OpenMP thread counts, each measured (comma-separated)", CLI::Range(1, 1024));
+  list("--models", b.models, "Reference models of the steps section (comma-separated)",
+       CLI::IsMember(reference_model_names()));
+  list("--norms", b.norms, "Steps with BN (batch) and without (none) (comma-separated)",
+       CLI::IsMember({"batch", "none"}));
+  list("--batches", b.batches, "Batch sizes of the steps section (comma-separated, each >= 2)", CLI::Range(2, 1 << 20));
+  list("--layer-batches", b.layer_batches, "Batch sizes of the layers section's shapes (comma-separated)",
+       CLI::Range(2, 1 << 20));
   cmd->add_option("--repeats", b.timing.repeats, "Timed repeats per row (the median and min are reported)")
       ->check(CLI::Range(1, 10000))
       ->capture_default_str();
