@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <iomanip>
 #include <sstream>
+#include <thread>
 
 #include "bench/reference_models.hpp"
 #include "bench/sections.hpp"
@@ -31,6 +33,26 @@ std::string joined(const std::vector<std::string>& list) {
   std::string out;
   for (const auto& s : list) out += (out.empty() ? "" : ", ") + s;
   return out;
+}
+
+// The 1-minute load average (Linux), or -1 where there is none.
+double load_average() {
+  std::ifstream in("/proc/loadavg");
+  double load = -1;
+  in >> load;
+  return in ? load : -1;
+}
+
+// Timings are only comparable with the load they were taken at (README "Performance").
+void log_load(const char* when) {
+  const double load = load_average();
+  const unsigned cores = std::thread::hardware_concurrency();
+  if (load < 0) return;
+  if (load > 0.5 * cores)
+    spdlog::warn("bench {}: load average {:.2f} on {} cores: other processes share the CPU, timings are noisy "
+                 "(compare rows of the same run; more threads suffer most)", when, load, cores);
+  else
+    spdlog::info("bench {}: load average {:.2f} on {} cores", when, load, cores);
 }
 
 }  // namespace
@@ -154,11 +176,13 @@ void run_bench(const BenchOptions& options, const std::function<void(const Bench
                  bench_number(row.timing.median_ms));
     emit(row);
   };
+  log_load("start");
   const auto selected = [&](const char* section) { return contains(options.sections, section); };
   if (selected("machine")) bench_detail::run_machine(options, machine, complete);
   if (selected("layers")) bench_detail::run_layers(options, complete);
   if (selected("steps")) bench_detail::run_steps(options, complete);
   set_num_threads(threads_before);
+  log_load("end");
 }
 
 }  // namespace bnlab
