@@ -12,10 +12,9 @@
 namespace bnlab::bench_detail {
 
 // The update runs with learning rate 0: the same arithmetic as any rate, but the weights stay at
-// their initialization. Stepping thousands of times on one fixed batch with a real rate
-// memorizes it, the gradients shrink into denormal floats, and those run 10-100x slower (0.53 ms
-// instead of 0.004 ms for the classifier's backward_weights at batch 2, seen here) — a cost
-// real training on fresh batches does not pay.
+// their initialization, so every repeat times the same network. With a real rate, thousands of
+// steps on one fixed batch memorize it (the loss and the gradients head to 0, or diverge at a
+// large rate), which real training on fresh batches never sees.
 
 void run_steps(const BenchOptions& o, const Emit& emit) {
   for (const int threads : o.threads) {
