@@ -9,7 +9,7 @@ every step and layer row measured in both files (>1: faster now).
 """
 import argparse
 import csv
-import statistics
+import math
 import sys
 
 
@@ -37,7 +37,7 @@ def targets(rows):
     copy1 = one(rows, section="machine", name="copy", threads=1)
     # BN forward+backward on tensors larger than L2 (1 MB per core), 1 thread, jit layouts.
     bn = [r for r in find(rows, section="layers", name="bn_relu_fused_fwd_bwd", threads=1)
-          if r["layout"] in ("nChw16c", "nhwc") and int(r["batch"]) * 4 * eval(r["shape"].replace("x", "*")) // int(r["batch"]) > 1 << 20]
+          if r["layout"] in ("nChw16c", "nhwc") and 4 * math.prod(int(d) for d in r["shape"].split("x")) > 1 << 20]
     if bn:
         worst = min(num(r, "frac_copy_bw") for r in bn)
         best = max(num(r, "frac_copy_bw") for r in bn)
