@@ -12,6 +12,7 @@ void setup_validate(CLI::App& app, int& exit_code);
 void setup_collect(CLI::App& app, int& exit_code);
 void setup_info(CLI::App& app, int& exit_code);
 void setup_schema(CLI::App& app, int& exit_code);
+void setup_bench(CLI::App& app, int& exit_code);
 void setup_exec_run(CLI::App& app, int& exit_code);  // hidden: the child of run --jobs N
 
 }  // namespace bnlab::cli

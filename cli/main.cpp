@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   bnlab::cli::setup_collect(app, exit_code);
   bnlab::cli::setup_info(app, exit_code);
   bnlab::cli::setup_schema(app, exit_code);
+  bnlab::cli::setup_bench(app, exit_code);
   bnlab::cli::setup_exec_run(app, exit_code);
   try {
     app.parse(argc, argv);

@@ -29,6 +29,17 @@ dnnl::memory::desc plain_desc(const Dims& dims) {
   return dnnl::memory::desc(dims, dt::f32, tags[dims.size() - 1]);
 }
 
+dnnl::memory::desc layout_desc(const Dims& dims, const std::string& layout) {
+  if (layout == "plain") return plain_desc(dims);
+  if (dims.size() == 4) {
+    if (layout == "nchw") return dnnl::memory::desc(dims, dt::f32, tag::nchw);
+    if (layout == "nhwc") return dnnl::memory::desc(dims, dt::f32, tag::nhwc);
+    if (layout == "nChw16c") return dnnl::memory::desc(dims, dt::f32, tag::nChw16c);
+  }
+  throw ShapeError("layout_desc: no layout '" + layout + "' for shape " + to_string(dims) +
+                   " (plain; for 4-D also nchw, nhwc, nChw16c)");
+}
+
 Tensor::Tensor(const dnnl::memory::desc& md, Context& ctx) : mem_(md, ctx.engine()) { zero(); }
 Tensor::Tensor(dnnl::memory mem) : mem_(std::move(mem)) {}
 

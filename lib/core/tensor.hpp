@@ -21,6 +21,10 @@ std::string to_string(const Dims& dims);
 // Plain row-major f32 descriptor for dims of rank 1..5 (a, ab, abc, abcd, abcde).
 dnnl::memory::desc plain_desc(const Dims& dims);
 
+// An f32 descriptor by layout name: "plain" (= plain_desc), and for 4-D dims "nchw", "nhwc",
+// "nChw16c" (what convolution picks on AVX-512). Throws ShapeError for another name or rank.
+dnnl::memory::desc layout_desc(const Dims& dims, const std::string& layout);
+
 class Tensor {
  public:
   Tensor() = default;

@@ -11,7 +11,7 @@ if [[ "$expected" != "$actual" ]]; then
   diff <(echo "$expected") <(echo "$actual") >&2 || true
   exit 1
 fi
-for word in run plan validate collect info schema --out --set --jobs --threads --shard --force --retry-failed --dry-run; do
+for word in run plan validate collect bench info schema --out --set --jobs --threads --shard --force --retry-failed --dry-run; do
   grep -q -- "$word" README.md || { echo "README.md does not mention '$word'" >&2; exit 1; }
 done
 echo "docs: README matches the code"

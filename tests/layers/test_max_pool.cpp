@@ -107,6 +107,21 @@ TEST_CASE("max_pool builds its primitives once per input shape", "[layers][max_p
   SUCCEED();
 }
 
+TEST_CASE("max_pool trains 2x2/stride-2 windows through its own loops, others through oneDNN", "[layers][max_pool]") {
+  // The naive-loop test above checks both paths' values (nchw, nhwc, padded nChw16c; k2 s1).
+  for (const auto t : {tag::nhwc, tag::nChw16c}) {
+    MaxPool2d pool(2, 2);
+    pool.forward(Tensor(desc4(2, 20, 6, 5, t)), Mode::train);
+    CHECK(pool.impl(Mode::train) == "bnlab:pool2x2");
+  }
+  MaxPool2d plain(2, 2);  // channel blocks of one float: oneDNN is faster
+  plain.forward(Tensor(desc4(2, 20, 6, 5, tag::nchw)), Mode::train);
+  CHECK(plain.impl(Mode::train) != "bnlab:pool2x2");
+  MaxPool2d overlapping(2, 1);
+  overlapping.forward(Tensor(desc4(2, 16, 6, 6, tag::nChw16c)), Mode::train);
+  CHECK(overlapping.impl(Mode::train) != "bnlab:pool2x2");
+}
+
 TEST_CASE("max_pool rejects inputs it cannot pool", "[layers][max_pool]") {
   CHECK_THROWS_AS(MaxPool2d(0, 2), ShapeError);
   MaxPool2d pool(3, 2);

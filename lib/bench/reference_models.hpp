@@ -1,0 +1,41 @@
+// The two reference models of `bnlab bench` (issue 4) and their FLOP counts.
+//   mlp: 784-100-100-100-10, sigmoid (Ioffe & Szegedy 2015, Fig. 1; the quickstart's network)
+//   cnn: conv3x3(1->32)-BN-ReLU-maxpool2, conv3x3(32->64)-BN-ReLU-maxpool2,
+//        linear(3136->128)-BN-ReLU, linear(128->10)
+// "with BN" puts batch norm before every hidden activation (pre_activation); "without" drops it
+// (and the layers before it get a bias).
+//
+// FLOP counts cover the matrix products only (linear, convolution: 2 FLOP per multiply-add);
+// BN, activations, pooling and the loss are a few FLOP per element, memory-bound, and not counted.
+//   forward:  Σ over conv/linear layers of 2 · MACs
+//   training: forward + backward_weights (same MACs) + backward_data (same MACs, skipped for the
+//             first layer, whose input needs no gradient) = 3 · forward − 2 · MACs(first layer)
+// For the cnn: forward 8.48 MFLOP per sample, training step 25.0 MFLOP per sample.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/model_config.hpp"
+#include "core/tensor.hpp"
+
+namespace bnlab {
+
+const std::vector<std::string>& reference_model_names();  // mlp, cnn
+
+// The config of a reference model; throws ConfigError for an unknown name.
+ModelConfig reference_model(const std::string& name, bool batch_norm);
+
+inline const Dims kReferenceInputShape{1, 28, 28};  // one sample (C, H, W)
+inline constexpr std::int64_t kReferenceClasses = 10;
+
+struct ModelFlops {
+  double forward = 0;     // per sample
+  double train_step = 0;  // per sample: forward + backward
+};
+
+// From the config (mlp: hidden; cnn: channels, fc; conv3x3 pad 1, maxpool 2), any input shape.
+ModelFlops model_flops(const ModelConfig& model, const Dims& input_shape, std::int64_t classes);
+
+}  // namespace bnlab
