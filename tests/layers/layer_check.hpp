@@ -12,6 +12,12 @@ namespace bnlab::test {
 
 std::vector<float> random_normal(std::size_t n, std::uint64_t seed, double std = 1.0);
 
+// An f32 (N, C, H, W) descriptor in layout t.
+inline dnnl::memory::desc desc4(std::int64_t n, std::int64_t c, std::int64_t h, std::int64_t w,
+                                dnnl::memory::format_tag t = dnnl::memory::format_tag::nchw) {
+  return dnnl::memory::desc({n, c, h, w}, dnnl::memory::data_type::f32, t);
+}
+
 struct GradCheckOptions {
   double eps = 1e-2;        // central-difference step
   double tol = 2e-2;        // |analytic - numeric| <= tol * max(1, |analytic|, |numeric|)

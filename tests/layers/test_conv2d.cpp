@@ -7,13 +7,10 @@
 #include "layers/layer_check.hpp"
 
 using namespace bnlab;
+using test::desc4;
 using tag = dnnl::memory::format_tag;
 
 namespace {
-
-dnnl::memory::desc desc4(std::int64_t n, std::int64_t c, std::int64_t h, std::int64_t w, tag t = tag::nchw) {
-  return dnnl::memory::desc({n, c, h, w}, dnnl::memory::data_type::f32, t);
-}
 
 struct Shape {
   std::int64_t n, in, h, w, out, k, p;

@@ -9,13 +9,10 @@
 #include "layers/layer_check.hpp"
 
 using namespace bnlab;
+using test::desc4;
 using tag = dnnl::memory::format_tag;
 
 namespace {
-
-dnnl::memory::desc desc4(std::int64_t n, std::int64_t c, std::int64_t h, std::int64_t w, tag t) {
-  return dnnl::memory::desc({n, c, h, w}, dnnl::memory::data_type::f32, t);
-}
 
 // y and dy/dx of each activation.
 double value(const std::string& act, double x) {

@@ -7,13 +7,9 @@
 #include "layers/layer_check.hpp"
 
 using namespace bnlab;
+using test::desc4;
 using tag = dnnl::memory::format_tag;
 
-namespace {
-dnnl::memory::desc desc4(std::int64_t n, std::int64_t c, std::int64_t h, std::int64_t w, tag t) {
-  return dnnl::memory::desc({n, c, h, w}, dnnl::memory::data_type::f32, t);
-}
-}  // namespace
 
 TEST_CASE("flatten gives plain (N, C*H*W) in nchw order from any layout", "[layers][flatten]") {
   for (const tag layout : {tag::nchw, tag::nhwc, tag::nChw16c, tag::nChw8c}) {

@@ -9,13 +9,10 @@
 #include "layers/max_pool.hpp"
 
 using namespace bnlab;
+using test::desc4;
 using tag = dnnl::memory::format_tag;
 
 namespace {
-
-dnnl::memory::desc desc4(std::int64_t n, std::int64_t c, std::int64_t h, std::int64_t w, tag t) {
-  return dnnl::memory::desc({n, c, h, w}, dnnl::memory::data_type::f32, t);
-}
 
 // Distinct values 0.05 apart in random order: every window has a unique max that a +-0.01
 // perturbation cannot change.
