@@ -51,7 +51,7 @@ tiny_config "$tmp/kill.json" kill 8 400
 "$BNLAB" run "$tmp/kill.json" --out "$tmp/kill" --jobs 2 -q &
 pid=$!
 for _ in $(seq 1 300); do  # until some runs finished and others are running
-  done_runs=$(find "$tmp/kill/kill/runs" -name status.json 2>/dev/null | wc -l)
+  done_runs=$(count_status "$tmp/kill/kill/runs")
   [[ $done_runs -ge 2 ]] && break
   sleep 0.1
 done
@@ -59,7 +59,7 @@ done
 { kill -9 "$pid" && wait "$pid"; } 2>/dev/null || true
 sleep 0.5
 no_process_in "$tmp/kill"
-finished=$(find "$tmp/kill/kill/runs" -name status.json | wc -l)
+finished=$(count_status "$tmp/kill/kill/runs")
 [[ $finished -lt 8 ]] || fail "the sweep finished before the kill: make the runs longer"
 echo "ok: kill -9 after $finished of 8 runs, no child left"
 expect_status 0 "$BNLAB" run "$tmp/kill.json" --out "$tmp/kill" --jobs 2
@@ -74,7 +74,7 @@ pass "rerun after kill -9 finished exactly the $((8 - finished)) missing runs"
 "$BNLAB" run "$tmp/kill.json" --out "$tmp/int" --jobs 2 -q 2>"$tmp/int.err" &
 pid=$!
 for _ in $(seq 1 300); do
-  [[ $(find "$tmp/int/kill/runs" -name status.json 2>/dev/null | wc -l) -ge 1 ]] && break
+  [[ $(count_status "$tmp/int/kill/runs") -ge 1 ]] && break
   sleep 0.1
 done
 kill -INT "$pid"

@@ -72,3 +72,9 @@ no_process_in() {
   left=$(pgrep -af "bnlab.*$1" || true)
   [[ -z "$left" ]] || fail "processes left behind: $left"
 }
+
+# count_status DIR: how many status.json files are below DIR; 0 while DIR does not exist yet (find
+# then fails, which under `set -e -o pipefail` would end the script silently).
+count_status() {
+  find "$1" -name status.json 2>/dev/null | wc -l || true
+}
