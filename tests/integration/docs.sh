@@ -14,4 +14,14 @@ fi
 for word in run plan validate collect bench info schema --out --set --jobs --threads --shard --force --retry-failed --dry-run; do
   grep -q -- "$word" README.md || { echo "README.md does not mention '$word'" >&2; exit 1; }
 done
+# every option of every subcommand's --help is in README (by its long name, or its short one)
+for sub in run plan validate collect info schema bench; do
+  while read -r opt; do
+    long=$(grep -oE -- '--[a-z-]+' <<<"$opt")
+    short=$(grep -oE '^-[a-zA-Z]' <<<"$opt" || true)
+    [[ $long == --help ]] && continue
+    grep -q -- "$long" README.md || { [[ -n $short ]] && grep -q -- "\`$short" README.md; } ||
+      { echo "README.md does not mention bnlab $sub $long" >&2; exit 1; }
+  done < <("$bnlab" "$sub" --help 2>&1 | grep -oE '^ +(-[a-zA-Z],)?--[a-z-]+' | sed 's/^ *//')
+done
 echo "docs: README matches the code"

@@ -201,3 +201,34 @@ TEST_CASE("the config reference documents every probe and its settings", "[probe
   CHECK(md.find("`every` (default `50`)") != std::string::npos);
   CHECK(md.find("`percentiles` (default `[15,50,85]`)") != std::string::npos);
 }
+
+TEST_CASE("probe settings: every other error path names its key", "[probes]") {
+  TrainConfig train;
+  const auto model = mlp("batch", "relu");
+  auto problems_of = [&](const char* text, const ModelConfig& m) { return check_probes(json::parse(text), m, train); };
+  CHECK(problems_of(R"({"activation_percentiles": {"units": []}})", model) ==
+        std::vector<std::string>{"probes.activation_percentiles.units: must be a non-empty list of integers, got []"});
+  CHECK(problems_of(R"({"activation_percentiles": {"units": [1, -1]}})", model) ==
+        std::vector<std::string>{"probes.activation_percentiles.units[1]: must be an integer >= 0, got -1"});
+  CHECK(problems_of(R"({"activation_percentiles": {"percentiles": 50}})", model) ==
+        std::vector<std::string>{"probes.activation_percentiles.percentiles: must be a non-empty list of numbers, got 50"});
+  CHECK(problems_of(R"({"activation_percentiles": {"every": 2.5}})", model) ==
+        std::vector<std::string>{"probes.activation_percentiles.every: must be an integer >= 1, got 2.5"});
+  ModelConfig logistic = model;
+  logistic.hidden = {};
+  CHECK(problems_of(R"({"activation_percentiles": {}})", logistic) ==
+        std::vector<std::string>{"probes.activation_percentiles.layer: the model has no hidden layer to watch"});
+  train.batch_size = 1;
+  CHECK(problems_of(R"({"train_mode_accuracy": {}})", model) ==
+        std::vector<std::string>{"probes.train_mode_accuracy.batch_size: batch statistics need a batch of at least 2, got 1"});
+}
+
+TEST_CASE("train_mode_accuracy refuses a data set smaller than one batch", "[probes]") {
+  TrainConfig train;
+  train.batch_size = 500;  // the synthetic test set has 400 samples
+  const auto model = mlp("batch", "relu");
+  auto net = build_model(model, {}, {}, {1, 28, 28}, 10, 1);
+  CHECK_THROWS_WITH(make_probes(json::parse(R"({"train_mode_accuracy": {"samples": 1000}})"),
+                                {*net, synthetic().train, synthetic().test, model, train}),
+                    Catch::Contains("the test set has 400 samples, fewer than one batch of 500"));
+}
