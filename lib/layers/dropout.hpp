@@ -25,6 +25,7 @@ class Dropout : public Layer {
   double p() const { return p_; }
   // Restart the mask stream (a gradient check re-seeds before every forward to reuse one mask).
   void reseed(std::uint64_t seed) { rng_.reseed(seed); }
+  Rng* rng() override { return &rng_; }
 
  private:
   void build(const dnnl::memory::desc& src_md);

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "core/context.hpp"
+#include "core/random.hpp"
 #include "core/tensor.hpp"
 
 namespace bnlab {
@@ -59,6 +60,11 @@ class Layer {
   virtual std::vector<Buffer> buffers() { return {}; }
   // True for layers that normalize (probes and the model builder look for these).
   virtual bool is_norm() const { return false; }
+  // The generator of a layer that draws random numbers in training forwards (dropout masks,
+  // noisy_batch noise), else nullptr. A probe that runs extra training forwards copies it first
+  // and assigns the copy back afterwards, so the training trajectory does not move. Other
+  // per-step state a layer keeps across steps (a step counter) must be a buffer.
+  virtual Rng* rng() { return nullptr; }
 
  protected:
   Context& ctx_;
