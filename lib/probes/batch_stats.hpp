@@ -15,7 +15,9 @@
 // population variance is 0 are left out of the var error.
 // A layer with running statistics (buffers running_mean / running_var: BN and its variants) also
 // gets one row with an empty batch_size and draws: the same errors for running_mean and
-// running_var against the population (p90 over channels). A network without norm layers gives no rows.
+// running_var against the population (p90 over channels; running_var averages unbiased batch
+// variances, m/(m-1) of the biased ones, which is part of what the row measures). A network
+// without norm layers gives no rows.
 // For norms that do not normalize with batch statistics (layer, group) the rows still describe
 // what a batch of B would estimate; only BN-like layers use such estimates.
 #pragma once

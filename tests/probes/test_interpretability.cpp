@@ -189,7 +189,7 @@ TEST_CASE("scale_invariance: BN with batch statistics ignores a layer's weight s
     for (const auto& r : t.rows) {
       INFO("layer " << r[0] << " factor " << r[1] << ": batch_stats rel " << r[3] << ", eval rel " << r[6]);
       if (norm == "batch") {
-        CHECK(r[3] < 1e-3);      // only eps breaks the identity
+        CHECK(r[3] < 5e-3);      // only eps breaks it: eps / var(a W u) is ~1e-3 at a = 0.1
         CHECK(r[4] == 0.0);      // no prediction changes
         if (r[1] == 10) CHECK(r[6] > 1e-2);  // running statistics belong to the old scale
       } else {
