@@ -4,7 +4,10 @@
 
 #include "core/errors.hpp"
 #include "probes/activation_percentiles.hpp"
+#include "probes/batch_stats.hpp"
+#include "probes/scale_invariance.hpp"
 #include "probes/train_mode_accuracy.hpp"
+#include "probes/unit_ablation.hpp"
 
 namespace bnlab {
 
@@ -34,6 +37,22 @@ const std::vector<ProbeKind>& kinds() {
        [](SettingsReader& r, const ModelConfig&, const TrainConfig& t) { TrainModeAccuracy::read(r, t); },
        [](SettingsReader& r, const ProbeSetup& s) -> std::unique_ptr<Probe> {
          return std::make_unique<TrainModeAccuracy>(s.net, s.train, s.test, TrainModeAccuracy::read(r, s.train_config));
+       }},
+      {BatchStats::kName, BatchStats::kSummary, BatchStats::columns(), false,
+       [](SettingsReader& r, const ModelConfig&, const TrainConfig& t) { BatchStats::read(r, t); },
+       [](SettingsReader& r, const ProbeSetup& s) -> std::unique_ptr<Probe> {
+         return std::make_unique<BatchStats>(s.net, s.train, BatchStats::read(r, s.train_config));
+       }},
+      {UnitAblation::kName, UnitAblation::kSummary, UnitAblation::columns(), false,
+       [](SettingsReader& r, const ModelConfig& m, const TrainConfig&) { UnitAblation::read(r, m); },
+       [](SettingsReader& r, const ProbeSetup& s) -> std::unique_ptr<Probe> {
+         return std::make_unique<UnitAblation>(s.net, s.train, s.test, s.train_config, UnitAblation::read(r, s.model));
+       }},
+      {ScaleInvariance::kName, ScaleInvariance::kSummary, ScaleInvariance::columns(), false,
+       [](SettingsReader& r, const ModelConfig& m, const TrainConfig& t) { ScaleInvariance::read(r, m, t); },
+       [](SettingsReader& r, const ProbeSetup& s) -> std::unique_ptr<Probe> {
+         return std::make_unique<ScaleInvariance>(s.net, s.train, s.test, s.train_config,
+                                                  ScaleInvariance::read(r, s.model, s.train_config));
        }},
   };
   return table;

