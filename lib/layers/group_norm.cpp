@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 #include <utility>
 
 #include "core/errors.hpp"
@@ -28,123 +29,92 @@ Layout layout_of(const dnnl::memory::desc& md) {
   return {};
 }
 
-// The elementwise passes. Per-(sample, channel) values are indexed o·block + k, which is
-// n·Cpad + c. Block 1 (nchw) vectorizes over the spatial loop, other layouts over the block.
+// The two elementwise passes of forward and of backward. Per-(sample, channel) values are indexed
+// o·block + k, which is n·Cpad + c. nchw (block 1) vectorizes over the spatial loop, the other
+// layouts over the block; blocks of 8 and 16 (what convolution picks) are compile-time sizes so
+// the per-channel accumulators stay in registers.
 
-// sum[o·B + k] = Σ_s (x - shift)   (shift == nullptr: 0)
-void channel_sums(const Layout& l, const float* x, const float* shift, float* sum) {
-  const std::int64_t s_n = l.spatial, b = l.block;
-  for (std::int64_t o = 0; o < l.outer; ++o) {
-    const float* xo = x + o * s_n * b;
-    if (b == 1) {
-      const float m = shift ? shift[o] : 0.0f;
-      float acc = 0.0f;
-#pragma omp simd reduction(+ : acc)
-      for (std::int64_t s = 0; s < s_n; ++s) acc += xo[s] - m;
-      sum[o] = acc;
-      continue;
-    }
-    float* acc = sum + o * b;
-    const float* m = shift ? shift + o * b : nullptr;
-    for (std::int64_t k = 0; k < b; ++k) acc[k] = 0.0f;
-    for (std::int64_t s = 0; s < s_n; ++s) {
-      const float* row = xo + s * b;
-      if (m) {
-#pragma omp simd
-        for (std::int64_t k = 0; k < b; ++k) acc[k] += row[k] - m[k];
-      } else {
-#pragma omp simd
-        for (std::int64_t k = 0; k < b; ++k) acc[k] += row[k];
-      }
-    }
+// Calls f(std::integral_constant<std::int64_t, B>) with B = block for 1, 8, 16, else B = 0.
+template <class F>
+void with_block(std::int64_t block, F&& f) {
+  switch (block) {
+    case 1: f(std::integral_constant<std::int64_t, 1>{}); break;
+    case 8: f(std::integral_constant<std::int64_t, 8>{}); break;
+    case 16: f(std::integral_constant<std::int64_t, 16>{}); break;
+    default: f(std::integral_constant<std::int64_t, 0>{});
   }
 }
 
-// sq[o·B + k] = Σ_s (x - shift)²
-void centered_squares(const Layout& l, const float* x, const float* shift, float* sq) {
-  const std::int64_t s_n = l.spatial, b = l.block;
+// Per (o, k), over s, with m = shift[o·B + k]:
+//   Forward = true:   s1 = Σ (x - m),  s2 = Σ (x - m)²     (first moments about m)
+//   Forward = false:  s1 = Σ g,        s2 = Σ g·(x - m)    (backward, m = the mean)
+template <std::int64_t B, bool Forward>
+void pair_sums(const Layout& l, const float* __restrict x, const float* __restrict g, const float* __restrict shift,
+               float* __restrict s1, float* __restrict s2) {
+  const std::int64_t b = B ? B : l.block, s_n = l.spatial;
   for (std::int64_t o = 0; o < l.outer; ++o) {
     const float* xo = x + o * s_n * b;
-    if (b == 1) {
+    const float* go = Forward ? nullptr : g + o * s_n * b;
+    if constexpr (B == 1) {
       const float m = shift[o];
-      float acc = 0.0f;
-#pragma omp simd reduction(+ : acc)
-      for (std::int64_t s = 0; s < s_n; ++s) acc += (xo[s] - m) * (xo[s] - m);
-      sq[o] = acc;
-      continue;
-    }
-    float* acc = sq + o * b;
-    const float* m = shift + o * b;
-    for (std::int64_t k = 0; k < b; ++k) acc[k] = 0.0f;
-    for (std::int64_t s = 0; s < s_n; ++s) {
-      const float* row = xo + s * b;
-#pragma omp simd
-      for (std::int64_t k = 0; k < b; ++k) acc[k] += (row[k] - m[k]) * (row[k] - m[k]);
-    }
-  }
-}
-
-// sum_g = Σ_s g,  sum_gx = Σ_s g·(x - shift)
-void grad_sums(const Layout& l, const float* g, const float* x, const float* shift, float* sum_g, float* sum_gx) {
-  const std::int64_t s_n = l.spatial, b = l.block;
-  for (std::int64_t o = 0; o < l.outer; ++o) {
-    const float* xo = x + o * s_n * b;
-    const float* go = g + o * s_n * b;
-    if (b == 1) {
-      const float m = shift[o];
-      float acc_g = 0.0f, acc_gx = 0.0f;
-#pragma omp simd reduction(+ : acc_g, acc_gx)
+      float a1 = 0.0f, a2 = 0.0f;
+#pragma omp simd reduction(+ : a1, a2)
       for (std::int64_t s = 0; s < s_n; ++s) {
-        acc_g += go[s];
-        acc_gx += go[s] * (xo[s] - m);
+        const float d = xo[s] - m, u = Forward ? d : go[s];
+        a1 += u;
+        a2 += u * d;
       }
-      sum_g[o] = acc_g;
-      sum_gx[o] = acc_gx;
-      continue;
-    }
-    float* ag = sum_g + o * b;
-    float* agx = sum_gx + o * b;
-    const float* m = shift + o * b;
-    for (std::int64_t k = 0; k < b; ++k) ag[k] = agx[k] = 0.0f;
-    for (std::int64_t s = 0; s < s_n; ++s) {
-      const float* xr = xo + s * b;
-      const float* gr = go + s * b;
+      s1[o] = a1;
+      s2[o] = a2;
+    } else {
+      // Accumulators: registers for a compile-time block, else the outputs themselves.
+      float r1[B ? B : 1], r2[B ? B : 1], rm[B ? B : 1];
+      float* a1 = B ? r1 : s1 + o * b;
+      float* a2 = B ? r2 : s2 + o * b;
+      const float* m = shift + o * b;
+      if constexpr (B != 0)
+        for (std::int64_t k = 0; k < b; ++k) rm[k] = m[k];
+      const float* mk = B ? rm : m;
+      for (std::int64_t k = 0; k < b; ++k) a1[k] = a2[k] = 0.0f;
+      for (std::int64_t s = 0; s < s_n; ++s) {
+        const float* xr = xo + s * b;
+        const float* gr = Forward ? nullptr : go + s * b;
 #pragma omp simd
-      for (std::int64_t k = 0; k < b; ++k) {
-        ag[k] += gr[k];
-        agx[k] += gr[k] * (xr[k] - m[k]);
+        for (std::int64_t k = 0; k < b; ++k) {
+          const float d = xr[k] - mk[k], u = Forward ? d : gr[k];
+          a1[k] += u;
+          a2[k] += u * d;
+        }
       }
+      if constexpr (B != 0)
+        for (std::int64_t k = 0; k < b; ++k) {
+          s1[o * b + k] = a1[k];
+          s2[o * b + k] = a2[k];
+        }
     }
   }
 }
 
-// out = a·(x - shift) + c, plus b·g when g != nullptr (backward: dx = b·g + a·(x - mu) + c)
-void affine(const Layout& l, const float* x, const float* g, const float* shift, const float* a, const float* b,
-            const float* c, float* out) {
-  const std::int64_t s_n = l.spatial, blk = l.block;
+// out = a·(x - shift) + c, plus b·g with WithG (backward: dx = coef_g·g + coef_x·(x - mu) + coef_1)
+template <std::int64_t B, bool WithG>
+void affine(const Layout& l, const float* __restrict x, const float* __restrict g, const float* __restrict shift,
+            const float* __restrict a, const float* __restrict bg, const float* __restrict c, float* __restrict out) {
+  const std::int64_t blk = B ? B : l.block, s_n = l.spatial;
   for (std::int64_t o = 0; o < l.outer; ++o) {
     const std::int64_t base = o * s_n * blk;
-    if (blk == 1) {
-      const float m = shift[o], ao = a[o], bo = g ? b[o] : 0.0f, co = c[o];
-      if (g) {
+    if constexpr (B == 1) {
+      const float m = shift[o], ao = a[o], bo = WithG ? bg[o] : 0.0f, co = c[o];
 #pragma omp simd
-        for (std::int64_t s = 0; s < s_n; ++s) out[base + s] = bo * g[base + s] + ao * (x[base + s] - m) + co;
-      } else {
+      for (std::int64_t s = 0; s < s_n; ++s)
+        out[base + s] = (WithG ? bo * g[base + s] : 0.0f) + ao * (x[base + s] - m) + co;
+    } else {
+      const float *m = shift + o * blk, *ao = a + o * blk, *co = c + o * blk;
+      const float* bo = WithG ? bg + o * blk : nullptr;
+      for (std::int64_t s = 0; s < s_n; ++s) {
+        const std::int64_t r = base + s * blk;
 #pragma omp simd
-        for (std::int64_t s = 0; s < s_n; ++s) out[base + s] = ao * (x[base + s] - m) + co;
-      }
-      continue;
-    }
-    const float *m = shift + o * blk, *ao = a + o * blk, *co = c + o * blk;
-    const float* bo = g ? b + o * blk : nullptr;
-    for (std::int64_t s = 0; s < s_n; ++s) {
-      const std::int64_t r = base + s * blk;
-      if (g) {
-#pragma omp simd
-        for (std::int64_t k = 0; k < blk; ++k) out[r + k] = bo[k] * g[r + k] + ao[k] * (x[r + k] - m[k]) + co[k];
-      } else {
-#pragma omp simd
-        for (std::int64_t k = 0; k < blk; ++k) out[r + k] = ao[k] * (x[r + k] - m[k]) + co[k];
+        for (std::int64_t k = 0; k < blk; ++k)
+          out[r + k] = (WithG ? bo[k] * g[r + k] : 0.0f) + ao[k] * (x[r + k] - m[k]) + co[k];
       }
     }
   }
@@ -179,7 +149,7 @@ void GroupNormKernel::build(Plan& plan, const dnnl::memory::desc& src_md, bool t
   const auto per_group = static_cast<std::size_t>(plan.n * groups_);
   plan.mean.assign(per_group, 0.0f);
   plan.rstd.assign(per_group, 0.0f);
-  for (auto* v : {&plan.sums, &plan.shift, &plan.scale, &plan.bias}) v->assign(per_channel, 0.0f);
+  for (auto* v : {&plan.sums, &plan.sums2, &plan.shift, &plan.scale, &plan.bias}) v->assign(per_channel, 0.0f);
   if (!training) return;
   for (auto* v : {&sum_g_, &sum_gx_, &coef_g_, &coef_x_, &coef_1_}) v->assign(per_channel, 0.0f);
   diff_src_ = Tensor(plan.data_md, ctx_);
@@ -197,31 +167,43 @@ const Tensor& GroupNormKernel::forward(const Tensor& src, Mode mode, const Tenso
   const float* gam = gamma.data();
   const float* bet = beta.data();
 
-  // Two passes for the variance (mean first, then centered squares): exact enough in float even
-  // when |mean| >> std, which one pass of Σx² - (Σx)²/m is not.
-  channel_sums(l, plan.x, nullptr, plan.sums.data());
+  // One pass for the statistics: per (sample, channel) the first two moments about a pivot, the
+  // channel's first value. A value of the data lies a few std from the mean, so the group
+  // variance combined from them in double does not cancel as Σx² - (Σx)²/m does when |mean| >> std.
+  float* pivot = plan.shift.data();
+  for (std::int64_t o = 0; o < l.outer; ++o)
+    for (std::int64_t k = 0; k < l.block; ++k) pivot[o * l.block + k] = plan.x[o * l.spatial * l.block + k];
+  with_block(l.block, [&](auto b) {
+    pair_sums<decltype(b)::value, true>(l, plan.x, nullptr, pivot, plan.sums.data(), plan.sums2.data());
+  });
+  const double s = static_cast<double>(l.spatial);
   for (std::int64_t n = 0; n < plan.n; ++n)
     for (std::int64_t j = 0; j < groups_; ++j) {
+      const std::int64_t c0 = n * cpad + j * group_size_, c1 = c0 + group_size_;  // the group's (n, c) range
       double sum = 0;
-      for (std::int64_t c = j * group_size_; c < (j + 1) * group_size_; ++c) sum += plan.sums[n * cpad + c];
-      const auto mu = static_cast<float>(sum / m);
-      plan.mean[n * groups_ + j] = mu;
-      for (std::int64_t c = j * group_size_; c < (j + 1) * group_size_; ++c) plan.shift[n * cpad + c] = mu;
-    }
-  centered_squares(l, plan.x, plan.shift.data(), plan.sums.data());
-  for (std::int64_t n = 0; n < plan.n; ++n)
-    for (std::int64_t j = 0; j < groups_; ++j) {
-      double sq = 0;
-      for (std::int64_t c = j * group_size_; c < (j + 1) * group_size_; ++c) sq += plan.sums[n * cpad + c];
-      const auto rstd = static_cast<float>(1.0 / std::sqrt(sq / m + eps_));
+      for (std::int64_t nc = c0; nc < c1; ++nc) sum += plan.sums[nc] + s * pivot[nc];
+      const double mu = sum / m;
+      double sq = 0;  // Σ (x - mu)² = Σ_c [S2 + 2 (K - mu) S1 + s (K - mu)²] with K the pivot
+      for (std::int64_t nc = c0; nc < c1; ++nc) {
+        const double k_mu = pivot[nc] - mu;
+        sq += plan.sums2[nc] + 2.0 * k_mu * plan.sums[nc] + s * k_mu * k_mu;
+      }
+      const auto rstd = static_cast<float>(1.0 / std::sqrt(std::max(sq / m, 0.0) + eps_));
+      plan.mean[n * groups_ + j] = static_cast<float>(mu);
       plan.rstd[n * groups_ + j] = rstd;
-      for (std::int64_t c = j * group_size_; c < (j + 1) * group_size_; ++c) {
-        plan.scale[n * cpad + c] = gam[c] * rstd;
-        plan.bias[n * cpad + c] = bet[c];
+      for (std::int64_t nc = c0; nc < c1; ++nc) {
+        const std::int64_t c = nc - n * cpad;
+        plan.shift[nc] = static_cast<float>(mu);
+        plan.scale[nc] = gam[c] * rstd;
+        plan.bias[nc] = bet[c];
       }
     }
-  // Padding channels of a blocked layout keep shift = scale = bias = 0, so their output stays 0.
-  affine(l, plan.x, nullptr, plan.shift.data(), plan.scale.data(), nullptr, plan.bias.data(), plan.dst.data());
+  // Padding channels of a blocked layout have scale = bias = 0 (and shift = pivot = 0), so their
+  // output stays 0.
+  with_block(l.block, [&](auto b) {
+    affine<decltype(b)::value, false>(l, plan.x, nullptr, plan.shift.data(), plan.scale.data(), nullptr,
+                                      plan.bias.data(), plan.dst.data());
+  });
   return plan.dst;
 }
 
@@ -235,7 +217,9 @@ const Tensor& GroupNormKernel::backward(const Tensor& diff_dst, bool need_diff_s
   const double m = static_cast<double>(group_size_ * l.spatial);
   const float* gam = gamma.data();
 
-  grad_sums(l, g, plan.x, plan.shift.data(), sum_g_.data(), sum_gx_.data());
+  with_block(l.block, [&](auto b) {
+    pair_sums<decltype(b)::value, false>(l, plan.x, g, plan.shift.data(), sum_g_.data(), sum_gx_.data());
+  });
   std::fill(dgamma_.begin(), dgamma_.end(), 0.0);
   std::fill(dbeta_.begin(), dbeta_.end(), 0.0);
   for (std::int64_t n = 0; n < plan.n; ++n)
@@ -266,7 +250,10 @@ const Tensor& GroupNormKernel::backward(const Tensor& diff_dst, bool need_diff_s
     db[c] = static_cast<float>(dbeta_[c]);
   }
   if (!need_diff_src) return diff_src_out_ = Tensor();
-  affine(l, plan.x, g, plan.shift.data(), coef_x_.data(), coef_g_.data(), coef_1_.data(), diff_src_.data());
+  with_block(l.block, [&](auto b) {
+    affine<decltype(b)::value, true>(l, plan.x, g, plan.shift.data(), coef_x_.data(), coef_g_.data(),
+                                     coef_1_.data(), diff_src_.data());
+  });
   if (plan.reorder_src) diff_src_out_ = Tensor(diff_src_back_(diff_src_.mem(), plan.src_md, ctx_));
   else diff_src_out_ = diff_src_;
   return diff_src_out_;

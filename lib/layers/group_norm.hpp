@@ -17,9 +17,10 @@
 // would need the plain nchw layout, where it runs a slow reference kernel. So the kernel is
 // plain loops (vectorized with `omp simd`) working directly in the layouts a network produces:
 // every layout whose memory is [outer][H·W][block] — (N, C) plain, nchw, nhwc, nChw8c, nChw16c —
-// needs only per-(sample, channel) sums, then one elementwise pass with per-(sample, channel)
-// coefficients. Other layouts are reordered to nchw (and diff_src back). All buffers are sized
-// when the input descriptor changes; a training step allocates nothing.
+// needs one pass for per-(sample, channel) sums, then one elementwise pass with per-(sample,
+// channel) coefficients (forward and backward alike). Other layouts are reordered to nchw (and
+// diff_src back). All buffers are sized when the input descriptor changes; a training step
+// allocates nothing.
 #pragma once
 
 #include <vector>
@@ -61,7 +62,7 @@ class GroupNormKernel {
     const float* x = nullptr;         // the data normalized by the last forward (train: for backward)
     Tensor dst;                       // data_md
     std::vector<float> mean, rstd;    // (N, G)
-    std::vector<float> sums;          // (N, Cpad) per-(sample, channel) sums, Cpad = cblocks·block
+    std::vector<float> sums, sums2;   // (N, Cpad) per-(sample, channel) moments, Cpad = cblocks·block
     std::vector<float> shift, scale, bias;  // (N, Cpad): y = scale·(x - shift) + bias
   };
   Plan& plan_for(Mode mode) { return mode == Mode::train ? train_ : mode == Mode::eval ? eval_ : batch_stats_; }
