@@ -186,6 +186,24 @@ TEST_CASE("group_norm output has zero mean and unit variance per sample and grou
     }
 }
 
+TEST_CASE("group_norm statistics stay exact when the mean is far larger than the spread",
+          "[layers][group_norm]") {
+  // x = 1000 + 0.05·z: Σx² - (Σx)²/m in float would lose the variance entirely.
+  for (const auto& md : {desc4(2, 16, 4, 4, tag::nChw16c), desc4(2, 8, 4, 4, tag::nchw)}) {
+    INFO(to_string(md.dims()));
+    const auto c = md.dims()[1];
+    GroupNorm gn(c, with_group_size(4));
+    auto x = test::random_normal(md.get_size() / sizeof(float), 51, 0.05);
+    for (auto& v : x) v += 1000.0f;
+    Tensor src(md);
+    src.from_vector(x);
+    const auto y = gn.forward(src, Mode::train).to_vector();
+    const std::vector<float> ones(c, 1.0f), zeros(c, 0.0f), dy(x.size(), 0.0f);
+    const auto ref = reference(x, ones, zeros, dy, 2, c, 16, 4, 1e-5);
+    check_close(y, ref.y, 2e-3);
+  }
+}
+
 TEST_CASE("group_norm gradients match finite differences", "[layers][group_norm][gradcheck]") {
   struct Case {
     dnnl::memory::desc md;
