@@ -146,6 +146,21 @@ std::vector<ConfigRule> build_rules() {
            return "model.channels: must not be empty when model.arch is 'cnn'";
          return std::nullopt;
        }},
+      // Group norm splits every normalized layer's width into whole groups (layers/group_norm.hpp).
+      {{"model.norm", "norm.group_size", "model.arch", "model.hidden", "model.channels", "model.fc"},
+       [](const RunConfig& c) -> std::optional<std::string> {
+         if (c.model.norm != "group" || c.norm.group_size < 1) return std::nullopt;
+         std::vector<std::pair<std::string, const std::vector<std::int64_t>*>> widths;
+         if (c.model.arch == "mlp") widths = {{"model.hidden", &c.model.hidden}};
+         if (c.model.arch == "cnn") widths = {{"model.channels", &c.model.channels}, {"model.fc", &c.model.fc}};
+         for (const auto& [path, values] : widths)
+           for (std::size_t i = 0; i < values->size(); ++i)
+             if ((*values)[i] % c.norm.group_size != 0)
+               return "norm.group_size: " + std::to_string(c.norm.group_size) + " does not divide the width " +
+                      std::to_string((*values)[i]) + " of " + path + "[" + std::to_string(i) +
+                      "] (model.norm 'group' needs whole groups of channels)";
+         return std::nullopt;
+       }},
   };
 }
 

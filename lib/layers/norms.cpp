@@ -5,6 +5,8 @@
 
 #include "core/errors.hpp"
 #include "layers/batch_norm.hpp"
+#include "layers/group_norm.hpp"
+#include "layers/layer_norm.hpp"
 
 namespace bnlab {
 
@@ -18,6 +20,14 @@ const std::vector<std::pair<std::string, Factory>>& registry() {
       {"batch",
        [](std::int64_t c, const NormConfig& cfg, bool fuse_relu, Rng&) {
          return std::unique_ptr<Layer>(std::make_unique<BatchNorm>(c, cfg, fuse_relu));
+       }},
+      {"layer",
+       [](std::int64_t c, const NormConfig& cfg, bool, Rng&) {
+         return std::unique_ptr<Layer>(std::make_unique<LayerNorm>(c, cfg));
+       }},
+      {"group",
+       [](std::int64_t c, const NormConfig& cfg, bool, Rng&) {
+         return std::unique_ptr<Layer>(std::make_unique<GroupNorm>(c, cfg));
        }},
   };
   return table;

@@ -73,7 +73,8 @@ TEST_CASE("the steady-state training step allocates nothing", "[train][perf]") {
     const char* activation;
   };
   for (const auto& c : {Case{"mlp", "batch", "sigmoid"}, Case{"mlp", "batch", "relu"}, Case{"mlp", "none", "tanh"},
-                        Case{"cnn", "batch", "relu"}, Case{"cnn", "none", "relu"}}) {
+                        Case{"cnn", "batch", "relu"}, Case{"cnn", "none", "relu"}, Case{"mlp", "group", "relu"},
+                        Case{"cnn", "group", "relu"}, Case{"mlp", "layer", "relu"}, Case{"cnn", "layer", "relu"}}) {
     INFO(c.arch << " " << c.norm << " " << c.activation);
     ModelConfig m;
     m.arch = c.arch;
@@ -95,9 +96,11 @@ TEST_CASE("the steady-state training step allocates nothing", "[train][perf]") {
     };
     step();
     step();
+    const auto primitives_before = primitive_creations();
     const long before = g_allocations.load(), dnnl_before = g_dnnl_allocations.load();
     for (int i = 0; i < 5; ++i) step();
     const long ours = g_allocations.load() - before;  // read before INFO, which allocates itself
+    CHECK(primitive_creations() == primitives_before);
     const long dnnl = g_dnnl_allocations.load() - dnnl_before;
     INFO("allocations inside oneDNN per step: " << dnnl / 5);
     CHECK(ours == 0);
