@@ -196,6 +196,11 @@ json execute_run(const fs::path& dir, DataCache& cache, int threads, const Progr
     status["diverged_at_step"] = optional_json(r.diverged_at_step);
     status["ms_per_step"] = r.ms_per_step;
     status["probe_s"] = r.probe_s;
+    // Share of the training time (evaluation included) spent in observers, and each probe's seconds:
+    // probes are the first observers added, in order.
+    status["probe_share"] = r.wall_s > 0 ? r.probe_s / r.wall_s : 0.0;
+    status["probe_s_by_name"] = json::object();
+    for (std::size_t i = 0; i < probes.size(); ++i) status["probe_s_by_name"][probes[i]->name()] = r.observer_s.at(i);
     status["params"] = net->num_params();
   } catch (const RunInterrupted&) {
     throw;

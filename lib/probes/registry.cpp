@@ -6,6 +6,8 @@
 #include "probes/activation_percentiles.hpp"
 #include "probes/batch_stats.hpp"
 #include "probes/scale_invariance.hpp"
+#include "probes/ics.hpp"
+#include "probes/landscape.hpp"
 #include "probes/train_mode_accuracy.hpp"
 #include "probes/unit_ablation.hpp"
 
@@ -53,6 +55,16 @@ const std::vector<ProbeKind>& kinds() {
        [](SettingsReader& r, const ProbeSetup& s) -> std::unique_ptr<Probe> {
          return std::make_unique<ScaleInvariance>(s.net, s.train, s.test, s.train_config,
                                                   ScaleInvariance::read(r, s.model, s.train_config));
+       }},
+      {Ics::kName, Ics::kSummary, Ics::columns(), false,
+       [](SettingsReader& r, const ModelConfig& m, const TrainConfig&) { Ics::read(r, m); },
+       [](SettingsReader& r, const ProbeSetup& s) -> std::unique_ptr<Probe> {
+         return std::make_unique<Ics>(s.net, Ics::read(r, s.model));
+       }},
+      {Landscape::kName, Landscape::kSummary, Landscape::columns(), false,
+       [](SettingsReader& r, const ModelConfig&, const TrainConfig&) { Landscape::read(r); },
+       [](SettingsReader& r, const ProbeSetup& s) -> std::unique_ptr<Probe> {
+         return std::make_unique<Landscape>(s.net, Landscape::read(r));
        }},
   };
   return table;

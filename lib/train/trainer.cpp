@@ -60,15 +60,23 @@ TrainResult Trainer::run() {
   std::vector<std::int32_t> labels(static_cast<std::size_t>(batch));
   double step_seconds = 0;
 
+  // Each observer call timed on its own, so status.json can say which probe costs what.
+  result.observer_s.assign(observers_.size(), 0.0);
+  auto timed = [&](std::size_t i, auto&& call) {
+    const auto p0 = Clock::now();
+    call();
+    const double s = seconds_since(p0);
+    result.observer_s[i] += s;
+    result.probe_s += s;
+  };
+
   auto record = [&](std::int64_t step) {
     const auto point = evaluate(step, batcher.epoch(), lr, seconds_since(t0));
     result.history.push_back(point);
     if (std::isfinite(point.test_acc) && point.test_acc > result.best_test_acc) result.best_test_acc = point.test_acc;
     if (!result.steps_to_target && config_.target_accuracy && point.test_acc >= *config_.target_accuracy)
       result.steps_to_target = step;
-    const auto p0 = Clock::now();
-    for (auto* o : observers_) o->on_eval(point);
-    result.probe_s += seconds_since(p0);
+    for (std::size_t i = 0; i < observers_.size(); ++i) timed(i, [&] { observers_[i]->on_eval(point); });
   };
 
   for (std::int64_t step = 1; step <= total; ++step) {
@@ -86,20 +94,12 @@ TrainResult Trainer::run() {
       break;
     }
     StepContext ctx{step, total, lr, loss, net_, sgd, loss_fn, input, labels.data()};
-    if (!observers_.empty()) {
-      const auto p0 = Clock::now();
-      for (auto* o : observers_) o->after_backward(ctx);
-      result.probe_s += seconds_since(p0);
-    }
+    for (std::size_t i = 0; i < observers_.size(); ++i) timed(i, [&] { observers_[i]->after_backward(ctx); });
     const auto u0 = Clock::now();
     sgd.step(lr);
     step_seconds += seconds_since(u0);
     result.steps = step;
-    if (!observers_.empty()) {
-      const auto p0 = Clock::now();
-      for (auto* o : observers_) o->after_update(ctx);
-      result.probe_s += seconds_since(p0);
-    }
+    for (std::size_t i = 0; i < observers_.size(); ++i) timed(i, [&] { observers_[i]->after_update(ctx); });
     if (step % config_.eval_every == 0 && step != total) record(step);
   }
   record(result.steps);

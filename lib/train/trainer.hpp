@@ -30,6 +30,7 @@ struct TrainResult {
   double wall_s = 0;                            // whole training, evaluation included
   double ms_per_step = 0;                       // mean of forward+backward+update (+batch copy)
   double probe_s = 0;                           // time spent in observers
+  std::vector<double> observer_s;               // probe_s split by observer, in the order added
 };
 
 // Steps a run takes: train.steps, or ceil(epochs * steps per epoch).
