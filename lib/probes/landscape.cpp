@@ -73,7 +73,8 @@ void Landscape::after_backward(StepContext& ctx) {
     std::size_t i = 0;
     for (std::size_t k = 0; k < sgd.size(); ++k) {
       float* p = sgd.param(k).value.data();
-      for (std::int64_t j = 0; j < sgd.param(k).value.numel(); ++j) p[j] = static_cast<float>(at[i++]);
+      const std::int64_t n = sgd.param(k).value.numel();
+      for (std::int64_t j = 0; j < n; ++j) p[j] = static_cast<float>(at[i++]);
     }
     LossAndGrad out;
     out.loss = training_pass(net_, loss_fn_, ctx.input, ctx.labels);

@@ -232,3 +232,30 @@ TEST_CASE("train_mode_accuracy refuses a data set smaller than one batch", "[pro
                                 {*net, synthetic().train, synthetic().test, model, train}),
                     Catch::Contains("the test set has 400 samples, fewer than one batch of 500"));
 }
+
+TEST_CASE("ics and landscape never change the training trajectory", "[probes][ics][landscape]") {
+  // They run extra training passes on perturbed weights: BN running statistics, dropout masks,
+  // velocities and grads must all be put back. Fused BN+ReLU (no probe here asks for the
+  // pre-activation), no norm, dropout, and a conv net.
+  const json ics = json::parse(R"({"ics": {"every": 7}})");
+  const json landscape = json::parse(R"({"landscape": {"every": 7, "factors": [0.5, 4]}})");
+  for (const auto& model : {mlp("batch", "relu"), mlp("none", "relu"), mlp("batch", "relu", 0.2), mlp("none", "tanh", 0.3),
+                            cnn("batch")}) {
+    INFO(model.arch << " " << model.norm << " " << model.activation << " dropout " << model.dropout);
+    const std::int64_t steps = model.arch == "cnn" ? 15 : 30;
+    const Run plain = train_with(model, json::object(), steps);
+    for (const auto& probe : {ics, landscape}) {
+      INFO(probe.dump());
+      const Run probed = train_with(model, probe, steps);
+      CHECK(!probed.probes.at(0)->table().rows.empty());
+      CHECK(probed.losses == plain.losses);  // bit for bit
+      REQUIRE(probed.result.history.size() == plain.result.history.size());
+      for (std::size_t i = 0; i < plain.result.history.size(); ++i) {
+        CHECK(probed.result.history[i].test_loss == plain.result.history[i].test_loss);
+        CHECK(probed.result.history[i].train_loss == plain.result.history[i].train_loss);
+      }
+      CHECK(probed.result.observer_s.size() == 2);  // the probe and the loss log, each timed
+      CHECK(probed.result.observer_s[0] > 0);
+    }
+  }
+}
