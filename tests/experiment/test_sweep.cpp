@@ -7,6 +7,7 @@
 
 #include "config_test_util.hpp"
 #include "experiment/sweep.hpp"
+#include "probes/registry.hpp"
 
 using namespace bnlab;
 using bnlab::testing::config_with;
@@ -134,13 +135,14 @@ TEST_CASE("probes: kept as given, sweepable below probes", "[sweep]") {
       "t", {}));
   REQUIRE(runs.size() == 2);
   CHECK(runs[1].config.probes == json{{"activation_percentiles", {{"every", 20}}}});
+  std::string valid;  // every registered probe, in registry order (branches append probes)
+  for (const auto& name : probe_names()) valid += (valid.empty() ? "" : ", ") + name;
   CHECK(problems_of(config_with(R"("probes": {"a": 1}, "sweep": {"probes.a.b": [1]})")) ==
         (std::vector<std::string>{"sweep.probes.a.b: cannot be set: 'probes.a' is not an object",
-                                  "probes.a: unknown probe (valid: activation_percentiles, train_mode_accuracy)"}));
+                                  "probes.a: unknown probe (valid: " + valid + ")"}));
   CHECK(problems_of(config_with(R"("sweep": {"probes": [{"a": {}}], "probes.a.b": [1, 2]})")) ==
         (std::vector<std::string>{"sweep.probes.a.b: overlaps sweep.probes; sweep one or the other",
-                                  "probes.a: unknown probe (valid: activation_percentiles, train_mode_accuracy) "
-                                  "(in the runs with probes={\"a\":{}})"}));
+                                  "probes.a: unknown probe (valid: " + valid + ") (in the runs with probes={\"a\":{}})"}));
 }
 
 TEST_CASE("run_id: 12 hex digits, stable, blind to key order and description", "[sweep]") {

@@ -35,6 +35,8 @@ for config in "${studies[@]}"; do
   extra=()
   [[ $name == convergence ]] && extra=(--set probes.activation_percentiles.every=20
                                       --set probes.train_mode_accuracy.samples=300)
+  [[ $name == ics ]] && extra=(--set probes.ics.every=20)
+  [[ $name == landscape ]] && extra=(--set probes.landscape.every=20)
   expect_status 0 "$BNLAB" run "$config" --out "$tmp/results" --jobs 2 -q "${short[@]}" "${extra[@]}"
   dir=$tmp/results/$name
   header_has "$dir/runs.csv" run_id status steps final_train_loss final_train_acc final_test_loss \
@@ -58,6 +60,24 @@ for config in "${studies[@]}"; do
       header_has "$run/unit_ablation.csv" layer unit weight_norm gamma base_acc ablated_acc drop loss_increase spearman
       header_has "$run/scale_invariance.csv" layer factor batch_stats_max_abs batch_stats_max_rel batch_stats_acc_change \
         eval_max_abs eval_max_rel eval_acc_change
+    done
+  fi
+  if [[ $name == ics ]]; then
+    for run in "$dir"/runs/*/; do
+      header_has "$run/ics.csv" step layer net_layer grad_norm diff_norm cosine
+      [[ $(($(wc -l <"$run/ics.csv") - 1)) -ge 8 ]] || fail "$run/ics.csv: fewer than 2 recorded steps"
+      # the probe's cost: its seconds and the share of training time spent in probes
+      python3 -c "import json, sys; s = json.load(open(sys.argv[1])); sys.exit(not (0 < s['probe_share'] < 1 and s['probe_s_by_name']['ics'] > 0))" \
+        "$run/status.json" || fail "$run/status.json: no probe_share / probe_s_by_name.ics"
+    done
+  fi
+  if [[ $name == landscape ]]; then
+    for run in "$dir"/runs/*/; do
+      header_has "$run/landscape.csv" step factor loss distance grad_change grad_change_per_distance
+      [[ $(($(wc -l <"$run/landscape.csv") - 1)) -ge 12 ]] || fail "$run/landscape.csv: fewer than 2 recorded steps"
+      # the probe's cost: its seconds and the share of training time spent in probes
+      python3 -c "import json, sys; s = json.load(open(sys.argv[1])); sys.exit(not (0 < s['probe_share'] < 1 and s['probe_s_by_name']['landscape'] > 0))" \
+        "$run/status.json" || fail "$run/status.json: no probe_share / probe_s_by_name.landscape"
     done
   fi
   /usr/bin/python3 scripts/plot.py "$dir" 2>"$tmp/plot.err" || { cat "$tmp/plot.err" >&2; fail "plot.py $dir"; }
