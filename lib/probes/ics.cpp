@@ -86,7 +86,8 @@ void Ics::after_backward(StepContext& ctx) {
     training_pass(net_, loss_fn_, ctx.input, ctx.labels);
   }
   std::vector<std::vector<float>> g;  // G per chosen layer
-  for (const auto k : settings_.layers) g.push_back(weight_of(net_.layer(weight_layers_[static_cast<std::size_t>(k)]))->grad.to_vector());
+  for (const auto k : settings_.layers)
+    g.push_back(weight_of(net_.layer(weight_layers_[static_cast<std::size_t>(k)]))->grad.to_vector());
 
   for (std::size_t c = 0; c < settings_.layers.size(); ++c) {
     const std::size_t at = weight_layers_[static_cast<std::size_t>(settings_.layers[c])];

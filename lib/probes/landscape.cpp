@@ -27,7 +27,8 @@ std::vector<LandscapePoint> landscape_along_gradient(const std::vector<double>& 
   for (const double f : factors) {
     for (std::size_t i = 0; i < w.size(); ++i) w_f[i] = w[i] - f * lr * g[i];
     const LossAndGrad at_f = loss_and_grad(w_f);
-    if (at_f.grad.size() != w.size()) throw ShapeError("landscape: loss_and_grad returned a gradient of another size");
+    if (at_f.grad.size() != w.size())
+      throw ShapeError("landscape: loss_and_grad returned a gradient of another size");
     LandscapePoint p;
     p.factor = f;
     p.loss = at_f.loss;

@@ -196,7 +196,8 @@ TEST_CASE("ics settings are checked with their JSON paths", "[probes][ics]") {
   CHECK(check_probes(json::parse(R"({"ics": {"layers": [-1]}})"), model, train) ==
         std::vector<std::string>{"probes.ics.layers[0]: must be an integer >= 0, got -1"});
   CHECK(check_probes(json::parse(R"({"ics": {"every": 0, "step": 1}})"), model, train) ==
-        std::vector<std::string>{"probes.ics.every: must be an integer >= 1, got 0", "probes.ics.step: unknown setting (valid: layers, every)"});
+        (std::vector<std::string>{"probes.ics.every: must be an integer >= 1, got 0",
+                                  "probes.ics.step: unknown setting (valid: layers, every)"}));
   ModelConfig cnn = model;
   cnn.arch = "cnn";
   cnn.channels = {8, 8};
