@@ -5,6 +5,9 @@
 
 #include "core/errors.hpp"
 #include "layers/batch_norm.hpp"
+#include "layers/batch_renorm.hpp"
+#include "layers/ghost_batch_norm.hpp"
+#include "layers/noisy_batch_norm.hpp"
 
 namespace bnlab {
 
@@ -18,6 +21,18 @@ const std::vector<std::pair<std::string, Factory>>& registry() {
       {"batch",
        [](std::int64_t c, const NormConfig& cfg, bool fuse_relu, Rng&) {
          return std::unique_ptr<Layer>(std::make_unique<BatchNorm>(c, cfg, fuse_relu));
+       }},
+      {"batch_renorm",
+       [](std::int64_t c, const NormConfig& cfg, bool, Rng&) {
+         return std::unique_ptr<Layer>(std::make_unique<BatchRenorm>(c, cfg));
+       }},
+      {"ghost_batch",
+       [](std::int64_t c, const NormConfig& cfg, bool, Rng&) {
+         return std::unique_ptr<Layer>(std::make_unique<GhostBatchNorm>(c, cfg));
+       }},
+      {"noisy_batch",
+       [](std::int64_t c, const NormConfig& cfg, bool, Rng& rng) {
+         return std::unique_ptr<Layer>(std::make_unique<NoisyBatchNorm>(c, cfg, rng.next()));
        }},
   };
   return table;
