@@ -464,6 +464,9 @@ def plot_batch_size(results, runs, metrics, out):
     fig.suptitle(f"{name}: test error vs batch size ({setting}); x: run diverged or failed")
     fig.tight_layout()
     fig.savefig(out / f"{name}.png", dpi=100)
+    return text
+
+
 # ---- interpretability -------------------------------------------------------------------------
 
 
@@ -661,6 +664,81 @@ def plot_landscape(results, runs, metrics, out):
     return text
 
 
+# ---- noisy_bn ---------------------------------------------------------------------------------
+
+
+def plot_noisy_bn(results, runs, metrics, out):
+    norms = [n for n in ["none", "batch", "noisy_batch"] if (runs["model.norm"] == n).any()]
+    label = {"none": "no norm", "batch": "BN", "noisy_batch": "noisy BN"}
+    fig, axes = plt.subplots(1, 1 + len(norms), figsize=(5.2 * (1 + len(norms)), 4.6))
+    ax = axes[0]
+    for norm in norms:
+        m = metrics[metrics["model.norm"] == norm]
+        mean_band(ax, m, "step", "test_acc", label[norm], NORM_STYLE[norm])
+    ax.set(xlabel="training step", ylabel="test accuracy", title="(a) test accuracy (mean, min-max of seeds)")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right")
+
+    seed = runs["train.seed"].min()
+    for k, (ax, norm) in enumerate(zip(axes[1:], norms)):
+        title = f"({chr(ord('b') + k)}) {label[norm]}"
+        row = runs[(runs["model.norm"] == norm) & (runs["train.seed"] == seed)]
+        t = probe_table(results, row["run_id"].iloc[0], "activation_percentiles") if len(row) else None
+        if t is None:
+            ax.set_title(title + ": no activation_percentiles probe")
+            continue
+        unit = t["unit"].min()
+        u = t[t["unit"] == unit]
+        for p, style in zip(sorted(u["percentile"].unique()), [":", "-", "--"]):
+            s = u[u["percentile"] == p]
+            ax.plot(s["step"], s["value"], style, color=NORM_STYLE[norm], label=f"{p:g}th percentile")
+        ax.set(xlabel="training step", ylabel="ReLU input (training batch)",
+               title=f"{title}: last hidden layer, unit {unit}, seed {seed}")
+        ax.grid(alpha=0.3)
+        ax.legend(loc="best")
+    # One y range for the percentile panels so the shift compares at a glance.
+    lo = min(a.get_ylim()[0] for a in axes[1:])
+    hi = max(a.get_ylim()[1] for a in axes[1:])
+    for a in axes[1:]:
+        a.set_ylim(lo, hi)
+    fig.suptitle("noisy_bn: BN with injected per-step distribution shift still trains (Santurkar et al. 2018, Sec. 2.1)")
+    fig.tight_layout()
+    fig.savefig(out / "noisy_bn.png", dpi=110)
+
+    summary = []
+    for norm in norms:
+        r = runs[runs["model.norm"] == norm]
+        summary.append({
+            "norm": norm,
+            "runs": len(r),
+            "final test acc (mean)": pct(r["final_test_acc"].mean()),
+            "final min..max": f"{pct(r['final_test_acc'].min())}..{pct(r['final_test_acc'].max())}",
+            "best test acc (mean)": pct(r["best_test_acc"].mean()),
+            "best min..max": f"{pct(r['best_test_acc'].min())}..{pct(r['best_test_acc'].max())}",
+        })
+    text = md_table(pd.DataFrame(summary))
+    # Drift of the watched unit's percentiles: from the first record to the last (slow drift) and
+    # between consecutive records (the step-to-step shift noisy BN injects).
+    drift = []
+    for run_id, norm in zip(runs["run_id"], runs["model.norm"]):
+        t = probe_table(results, run_id, "activation_percentiles")
+        if t is None:
+            continue
+        for (unit, p), g in t.groupby(["unit", "percentile"]):
+            v = g.sort_values("step")["value"]
+            if len(v) > 1:
+                drift.append((norm, run_id, unit, p, abs(v.iloc[-1] - v.iloc[0]), v.diff().abs().mean(), v.std()))
+    if drift:
+        d = pd.DataFrame(drift, columns=["norm", "run_id", "unit", "percentile", "first_to_last", "step_to_step",
+                                         "std_over_time"])
+        text += ("\nPercentiles of the watched unit's pre-activation over the training batch: |last - first|, "
+                 "mean |change between consecutive records| and the standard deviation over time "
+                 "(mean over seeds):\n\n")
+        text += md_table(d.groupby(["norm", "percentile"])[["first_to_last", "step_to_step", "std_over_time"]]
+                         .mean().round(3).reset_index())
+    return text
+
+
 # ---- anything else ----------------------------------------------------------------------------
 
 
@@ -692,6 +770,7 @@ PLOTS = {
     "interpretability": plot_interpretability,
     "ics": plot_ics,
     "landscape": plot_landscape,
+    "noisy_bn": plot_noisy_bn,
 }
 
 

@@ -46,6 +46,10 @@ class BatchNorm : public Layer {
   // Statistics of the last training batch (biased variance), (C).
   const Tensor& batch_mean() const { return mean_; }
   const Tensor& batch_var() const { return var_; }
+  // Statistics of the last Mode::batch_stats batch (biased variance), (C). Layers built on BN
+  // (batch_renorm) read them to get a batch's statistics without touching any state.
+  const Tensor& probe_batch_mean() const { return probe_mean_; }
+  const Tensor& probe_batch_var() const { return probe_var_; }
   // oneDNN's implementation name of the forward primitive ("bnorm_jit:avx512_core", ...).
   const std::string& impl(Mode mode) const { return plan_for(mode).impl; }
 

@@ -7,6 +7,9 @@
 #include "layers/batch_norm.hpp"
 #include "layers/group_norm.hpp"
 #include "layers/layer_norm.hpp"
+#include "layers/batch_renorm.hpp"
+#include "layers/ghost_batch_norm.hpp"
+#include "layers/noisy_batch_norm.hpp"
 
 namespace bnlab {
 
@@ -28,6 +31,18 @@ const std::vector<std::pair<std::string, Factory>>& registry() {
       {"group",
        [](std::int64_t c, const NormConfig& cfg, bool, Rng&) {
          return std::unique_ptr<Layer>(std::make_unique<GroupNorm>(c, cfg));
+       }},
+      {"batch_renorm",
+       [](std::int64_t c, const NormConfig& cfg, bool, Rng&) {
+         return std::unique_ptr<Layer>(std::make_unique<BatchRenorm>(c, cfg));
+       }},
+      {"ghost_batch",
+       [](std::int64_t c, const NormConfig& cfg, bool, Rng&) {
+         return std::unique_ptr<Layer>(std::make_unique<GhostBatchNorm>(c, cfg));
+       }},
+      {"noisy_batch",
+       [](std::int64_t c, const NormConfig& cfg, bool, Rng& rng) {
+         return std::unique_ptr<Layer>(std::make_unique<NoisyBatchNorm>(c, cfg, rng.next()));
        }},
   };
   return table;

@@ -25,6 +25,19 @@ struct NormConfig {
   double momentum = 0.1;          // PyTorch meaning: running = (1-momentum)*running + momentum*batch
   std::int64_t group_size = 4;    // group norm: channels per group
   std::int64_t ghost_batch_size = 16;
+  // batch renorm: r in [1/rmax, rmax], d in [-dmax, dmax], both ramped up from 1 / 0 over the
+  // first renorm_warmup_steps training steps. 200: the running averages (memory ~1/momentum = 10
+  // steps) have long caught up with the fast-moving early network, yet the 2-epoch batch-size
+  // studies (312 steps at batch 128) still run mostly with the full clipping range.
+  double renorm_rmax = 3.0;
+  double renorm_dmax = 5.0;
+  std::int64_t renorm_warmup_steps = 200;
+  // noisy batch norm (Santurkar et al. 2018): per step mu ~ U(-range, range), sigma ~ U(1, max);
+  // per channel shift ~ U(mu - spread, mu + spread), scale ~ N(sigma, std).
+  double noise_shift_range = 0.5;
+  double noise_scale_max = 1.25;
+  double noise_shift_spread = 0.1;
+  double noise_scale_std = 0.1;
 };
 
 struct InitConfig {
