@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "core/float_env.hpp"
 #include "core/random.hpp"
 #include "data/batcher.hpp"
 #include "train/loss.hpp"
@@ -46,6 +47,7 @@ EvalPoint Trainer::evaluate(std::int64_t step, double epoch, double lr, double w
 }
 
 TrainResult Trainer::run() {
+  const FlushDenormals flush_denormals;  // see core/float_env.hpp
   const auto t0 = Clock::now();
   TrainResult result;
   const std::int64_t batch = config_.batch_size;
