@@ -337,8 +337,10 @@ def plot_batch_size(results, runs, metrics, out):
     runs, conds = batch_conditions(runs)
     norms = [n for n in BATCH_NORMS if n in set(runs["model.norm"])]
     cfg = json.loads(next((results / "runs").glob("*/config.json")).read_text())
+    length = (f"{cfg['train']['epochs']:g} epochs" if cfg["train"].get("epochs") is not None
+              else f"{cfg['train']['steps']} steps")
     setting = (f"cnn channels {cfg['model']['channels']}, batching {cfg['data']['batching']}, "
-               f"{cfg['train'].get('epochs')} epochs of {cfg['data'].get('train_size') or 60000} images")
+               f"{length} of {cfg['data'].get('train_size') or 60000} images")
     ncol = max(len(conds), 2)
     fig, axes = plt.subplots(2, ncol, figsize=(6.2 * ncol, 9.4), squeeze=False)
     text = f"Setting: {setting}. Test error = 1 - final test accuracy (running statistics), mean over seeds " \

@@ -37,7 +37,12 @@ for config in "${studies[@]}"; do
                                       --set probes.train_mode_accuracy.samples=300)
   [[ $name == ics ]] && extra=(--set probes.ics.every=20)
   [[ $name == landscape ]] && extra=(--set probes.landscape.every=20)
-  expect_status 0 "$BNLAB" run "$config" --out "$tmp/results" --jobs 2 -q "${short[@]}" "${extra[@]}"
+  # The big grids (batch_size: 210 runs) run one shard of about 12 runs: every N-th run of the
+  # plan, so several norms and batch sizes still reach plot.py.
+  shard=()
+  ((planned > 16)) && shard=(--shard "0/$(((planned + 11) / 12))")
+  [[ $name == batch_size* ]] && extra=(--set probes.batch_stats.samples=600)
+  expect_status 0 "$BNLAB" run "$config" --out "$tmp/results" --jobs 2 -q "${short[@]}" "${extra[@]}" "${shard[@]}"
   dir=$tmp/results/$name
   header_has "$dir/runs.csv" run_id status steps final_train_loss final_train_acc final_test_loss \
     final_test_acc best_test_acc steps_to_target diverged_at_step wall_s ms_per_step peak_rss_mb
