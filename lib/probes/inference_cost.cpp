@@ -6,6 +6,7 @@
 
 #include "bench/timing.hpp"
 #include "core/errors.hpp"
+#include "core/tensor.hpp"
 #include "model/fold.hpp"
 #include "train/trainer.hpp"
 
@@ -20,7 +21,7 @@ InferenceCost::Settings InferenceCost::read(SettingsReader& reader, const TrainC
                                  "each repeat runs forwards back to back for at least this long (ms)");
   s.samples = reader.integer("samples", 1000, 1, SettingsReader::kNoMax,
                              "test images on which folded and unfolded logits are compared (rounded down to whole "
-                             "batches, at least one)");
+                             "batches; at least one batch)");
   if (s.batch_size == 0) s.batch_size = train.batch_size;
   return s;
 }
@@ -34,9 +35,7 @@ InferenceCost::InferenceCost(Network& net, const Dataset& train, const Dataset& 
       final_step_(planned_steps(train_config, train.n)),
       limit_(std::max(settings_.batch_size,
                       std::min(settings_.samples, test.n) / settings_.batch_size * settings_.batch_size)) {
-  if (test.n < settings_.batch_size)
-    throw ConfigError("probes.inference_cost: the test set has " + std::to_string(test.n) +
-                      " samples, fewer than one batch of " + std::to_string(settings_.batch_size));
+  if (test.n < 1) throw ConfigError("probes.inference_cost: the test set is empty");
   table_.columns = columns();
 }
 
@@ -44,9 +43,13 @@ void InferenceCost::on_eval(const EvalPoint& point) {
   if (point.step != final_step_) return;
   const std::int64_t batch = settings_.batch_size;
   Tensor input = Tensor::plain(net_.input_dims(batch));
+  // Test images first..first+batch-1, wrapping around a test set smaller than one batch.
+  std::vector<float> pixels(static_cast<std::size_t>(input.numel()));
   auto load = [&](std::int64_t first) {
-    const auto begin = test_.images.begin() + first * test_.sample_size();
-    input.from_vector(std::vector<float>(begin, begin + input.numel()));
+    const auto size = static_cast<std::size_t>(test_.sample_size());
+    for (std::int64_t k = 0; k < batch; ++k)
+      std::copy_n(test_.image((first + k) % test_.n), size, pixels.begin() + static_cast<std::ptrdiff_t>(k * size));
+    input.from_vector(pixels);
   };
   TimingOptions timing;
   timing.repeats = static_cast<int>(settings_.repeats);

@@ -6,8 +6,9 @@
 // `bnlab bench` (bench/timing.hpp): a warm-up, then `repeats` repeats of at least `min_time_ms`
 // each; median and minimum per forward. The folded row also has the largest |logit difference|
 // folded vs unfolded over the first `samples` test images, next to the largest |logit| for scale.
-// Runs after the last training step, so the trajectory cannot move; the time is probe time, not
-// ms_per_step. A diverged run (which stops before its planned steps) gets no rows.
+// A test set smaller than one batch is repeated to fill it. Runs after the last training step, so
+// the trajectory cannot move; the time is probe time, not ms_per_step. A diverged run (which stops
+// before its planned steps) gets no rows.
 #pragma once
 
 #include <cstdint>

@@ -296,6 +296,14 @@ TEST_CASE("inference_cost times the trained and the folded net once, at the end,
   CHECK(t.rows[0][1] == 0);
   CHECK(t.rows[0][4] > 0);
   CHECK(std::isnan(t.rows[0][7]));
+  // A batch larger than the test set (400 images) repeats them.
+  const Run big = train_with(mlp("batch", "relu"),
+                             json::parse(R"({"inference_cost": {"batch_size": 500, "repeats": 1, "min_time_ms": 0}})"), 20);
+  const auto& b = big.probes.at(0)->table();
+  REQUIRE(b.rows.size() == 2);
+  CHECK(b.rows[1][2] == 500);
+  CHECK(b.rows[1][6] == 500);
+  CHECK(b.rows[1][7] <= 1e-5 * b.rows[1][8]);
   CHECK(check_probes(json::parse(R"({"inference_cost": {"repeats": 0, "batch_size": -1}})"), mlp("batch", "relu"), {}) ==
         std::vector<std::string>{"probes.inference_cost.batch_size: must be an integer >= 0, got -1",
                                  "probes.inference_cost.repeats: must be an integer in [1, 100000], got 0"});
