@@ -66,6 +66,7 @@ const std::vector<ProbeKind>& kinds() {
        [](SettingsReader& r, const ModelConfig&, const TrainConfig&) { Landscape::read(r); },
        [](SettingsReader& r, const ProbeSetup& s) -> std::unique_ptr<Probe> {
          return std::make_unique<Landscape>(s.net, Landscape::read(r));
+       }},
       {InferenceCost::kName, InferenceCost::kSummary, InferenceCost::columns(), false,
        [](SettingsReader& r, const ModelConfig&, const TrainConfig& t) { InferenceCost::read(r, t); },
        [](SettingsReader& r, const ProbeSetup& s) -> std::unique_ptr<Probe> {

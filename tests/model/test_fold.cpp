@@ -227,11 +227,14 @@ TEST_CASE("norms that cannot be folded are config errors naming the key", "[fold
   CHECK_THAT(config_error([&] { fold_batch_norm(*plain, none); }),
              Catch::StartsWith("model.norm:") && Catch::Contains("nothing to fold"));
 
-  ModelConfig layer_norm = mlp({16});
-  layer_norm.norm = "layer";
-  CHECK_FALSE(foldable(layer_norm));
-  CHECK_THAT(config_error([&] { fold_batch_norm(*net, layer_norm); }),
-             Catch::StartsWith("model.norm:") && Catch::Contains("'layer'"));
+  for (const char* kind : {"layer", "group"}) {
+    ModelConfig other = mlp({16});
+    other.norm = kind;
+    CHECK_FALSE(foldable(other));
+    auto other_net = build_model(other, {}, {}, {1, 4, 4}, 3, 1);
+    CHECK_THAT(config_error([&] { fold_batch_norm(*other_net, other); }),
+               Catch::StartsWith("model.norm:") && Catch::Contains("'" + std::string(kind) + "'"));
+  }
 
   // a norm layer that is not a batch norm, in a network the config calls batch norm
   Network odd(Dims{16});
