@@ -67,10 +67,8 @@ bool foldable(const ModelConfig& model) { return model.norm == "batch" && model.
 
 std::unique_ptr<Network> fold_batch_norm(Network& net, const ModelConfig& model) {
   if (model.norm != "batch")
-    throw ConfigError("model.norm: only batch norm can be folded into the layer before it, got '" + model.norm +
-                      "' (" + (model.norm == "none" ? std::string("nothing to fold")
-                                                    : std::string("it normalizes with each sample's own statistics")) +
-                      ")");
+    throw ConfigError("model.norm: only 'batch' is folded into the layer before it, got '" + model.norm + "'" +
+                      (model.norm == "none" ? std::string(" (nothing to fold)") : std::string()));
   if (model.norm_position != "pre_activation")
     throw ConfigError("model.norm_position: batch norm folds only when it directly follows the linear/conv layer "
                       "(pre_activation), got '" + model.norm_position + "'");

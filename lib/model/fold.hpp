@@ -11,9 +11,10 @@
 // params. The folded network is for inference only (Mode::eval); training it is possible but is
 // training a different network.
 //
-// Only pre-activation batch norm folds: with post_activation the norm follows the nonlinearity,
-// and layer/group/other norms use statistics of each sample, not fixed numbers. Those throw
-// ConfigError naming model.norm / model.norm_position.
+// Only pre-activation batch norm folds: with post_activation the norm follows the nonlinearity;
+// layer and group norms use the statistics of each sample, not fixed numbers; the BN variants
+// (batch_renorm, ghost_batch, noisy_batch) are not handled here. Those throw ConfigError naming
+// model.norm / model.norm_position.
 #pragma once
 
 #include <memory>

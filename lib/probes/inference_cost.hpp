@@ -37,7 +37,8 @@ class InferenceCost : public Probe {
   // folded: 0 for the trained network, 1 for the folded one. max_abs_diff is empty (NaN) on the
   // unfolded row.
   static std::vector<std::string> columns() {
-    return {"step", "folded", "batch_size", "repeats", "ms_median", "ms_min", "samples", "max_abs_diff", "max_abs_logit"};
+    return {"step",    "folded",  "batch_size",   "repeats",      "ms_median",
+            "ms_min",  "samples", "max_abs_diff", "max_abs_logit"};
   }
 
   InferenceCost(Network& net, const Dataset& train, const Dataset& test, const ModelConfig& model,

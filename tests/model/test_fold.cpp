@@ -36,7 +36,8 @@ std::string kinds(const Network& net) {
 std::vector<std::string> param_shapes(Network& net) {
   std::vector<std::string> out;
   for (std::size_t i = 0; i < net.size(); ++i)
-    for (Param* p : net.layer(i).params()) out.push_back(net.layer(i).kind() + ":" + p->name + to_string(p->value.dims()));
+    for (Param* p : net.layer(i).params())
+      out.push_back(net.layer(i).kind() + ":" + p->name + to_string(p->value.dims()));
   return out;
 }
 
@@ -227,7 +228,7 @@ TEST_CASE("norms that cannot be folded are config errors naming the key", "[fold
   CHECK_THAT(config_error([&] { fold_batch_norm(*plain, none); }),
              Catch::StartsWith("model.norm:") && Catch::Contains("nothing to fold"));
 
-  for (const char* kind : {"layer", "group"}) {
+  for (const char* kind : {"layer", "group", "batch_renorm", "ghost_batch", "noisy_batch"}) {
     ModelConfig other = mlp({16});
     other.norm = kind;
     CHECK_FALSE(foldable(other));
@@ -244,7 +245,8 @@ TEST_CASE("norms that cannot be folded are config errors naming the key", "[fold
   odd.add(std::make_unique<Linear>(4, 3, true));
   ModelConfig odd_model = mlp({4});
   CHECK(foldable(odd_model));
-  CHECK_THAT(config_error([&] { fold_batch_norm(odd, odd_model); }), Catch::Contains("fake_norm, which cannot be folded"));
+  CHECK_THAT(config_error([&] { fold_batch_norm(odd, odd_model); }),
+             Catch::Contains("fake_norm, which cannot be folded"));
 }
 
 TEST_CASE("model.fuse_norm_relu: the builder honours it, the schema checks it", "[fold][fuse]") {
