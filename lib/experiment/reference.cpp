@@ -18,6 +18,7 @@ std::string type_text(const KeySpec& spec) {
     case ValueType::Number: t = "number"; break;
     case ValueType::IntegerList: t = "list of integers"; break;
     case ValueType::Object: t = "object"; break;
+    case ValueType::Boolean: t = "boolean"; break;
   }
   return spec.nullable ? t + " or null" : t;
 }

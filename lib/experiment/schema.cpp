@@ -33,6 +33,7 @@ std::string expected_text(const KeySpec& spec) {
     case ValueType::Number: t = "a number"; break;
     case ValueType::IntegerList: t = "a list of integers"; break;
     case ValueType::Object: t = "an object"; break;
+    case ValueType::Boolean: t = "true or false"; break;
   }
   return "expected " + t + (spec.nullable ? " or null" : "");
 }
@@ -199,6 +200,9 @@ std::optional<json> check_value(const KeySpec& spec, const json& value, const st
     }
     case ValueType::Object:
       if (!value.is_object()) break;
+      return value;
+    case ValueType::Boolean:
+      if (!value.is_boolean()) break;
       return value;
   }
   problems.push_back(path + ": " + expected_text(spec) + ", got " + describe(value));

@@ -16,7 +16,7 @@ namespace bnlab {
 
 struct RunConfig;
 
-enum class ValueType { String, Integer, Number, IntegerList, Object };
+enum class ValueType { String, Integer, Number, IntegerList, Object, Boolean };
 
 // What a value must satisfy beyond its type. For a list, the range applies to every entry.
 struct Constraint {

@@ -20,6 +20,7 @@ template <> struct TypeOf<std::int64_t> { static constexpr auto type = ValueType
 template <> struct TypeOf<double> { static constexpr auto type = ValueType::Number; };
 template <> struct TypeOf<std::vector<std::int64_t>> { static constexpr auto type = ValueType::IntegerList; };
 template <> struct TypeOf<json> { static constexpr auto type = ValueType::Object; };
+template <> struct TypeOf<bool> { static constexpr auto type = ValueType::Boolean; };
 
 template <class T> constexpr bool is_optional = false;
 template <class T> constexpr bool is_optional<std::optional<T>> = true;
@@ -99,6 +100,7 @@ std::vector<KeySpec> build_schema() {
       field("model.norm", &R::model, &ModelConfig::norm, one_of(&norm_kinds), "normalization after each hidden linear/conv layer (none: no layer)"),
       field("model.norm_position", &R::model, &ModelConfig::norm_position, one_of({"pre_activation", "post_activation"}), "norm before the activation (as in the paper) or after it"),
       field("model.dropout", &R::model, &ModelConfig::dropout, in(0, 1, "[)"), "drop probability after each hidden activation (0: no dropout)"),
+      field("model.fuse_norm_relu", &R::model, &ModelConfig::fuse_norm_relu, any(), "run pre-activation BN and a following ReLU as one oneDNN primitive (false: separate; same numbers)"),
       field("norm.eps", &R::norm, &NormConfig::eps, gt(0), "added to the variance before the square root"),
       field("norm.momentum", &R::norm, &NormConfig::momentum, in(0, 1, "[]"), "running = (1 - momentum) * running + momentum * batch statistic (PyTorch's meaning)"),
       field("norm.group_size", &R::norm, &NormConfig::group_size, ge(1), "group norm: channels per group"),

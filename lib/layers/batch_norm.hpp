@@ -43,6 +43,7 @@ class BatchNorm : public Layer {
   Param& beta() { return beta_; }
   Tensor& running_mean() { return running_mean_; }
   Tensor& running_var() { return running_var_; }
+  double eps() const { return eps_; }
   // Statistics of the last training batch (biased variance), (C).
   const Tensor& batch_mean() const { return mean_; }
   const Tensor& batch_var() const { return var_; }

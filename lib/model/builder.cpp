@@ -27,8 +27,8 @@ bool fast_fused_norm_relu(bool after_conv, std::int64_t width) { return after_co
 void add_norm_and_activation(Network& net, const ModelConfig& model, const NormConfig& norm, std::int64_t width,
                              bool after_conv, const BuildOptions& options, Rng& rng) {
   const bool pre = model.norm_position == "pre_activation";
-  const bool fuse = pre && options.fuse_norm_relu && model.norm == "batch" && model.activation == "relu" &&
-                    fast_fused_norm_relu(after_conv, width);
+  const bool fuse = pre && options.fuse_norm_relu && model.fuse_norm_relu && model.norm == "batch" &&
+                    model.activation == "relu" && fast_fused_norm_relu(after_conv, width);
   auto norm_layer = make_norm(model.norm, width, norm, fuse, rng);
   if (pre && norm_layer) net.add(std::move(norm_layer));
   if (!fuse) net.add(std::make_unique<Eltwise>(model.activation));

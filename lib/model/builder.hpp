@@ -4,9 +4,9 @@
 //        flatten; per fc width: linear -> [norm -> act | act -> norm] -> [dropout]; linear(classes)
 // A conv/linear directly followed by a norm has no bias (the norm's beta replaces it).
 // With pre-activation BN followed by ReLU the two run as one oneDNN primitive (fuse_norm_relu),
-// unless options.fuse_norm_relu is false (probes that read the pre-activation ask for that) or
-// oneDNN has no fast fused kernel for the shape (after a linear layer whose width is not a
-// multiple of 16; see builder.cpp).
+// unless model.fuse_norm_relu is false (the user turned it off), options.fuse_norm_relu is false
+// (probes that read the pre-activation ask for that) or oneDNN has no fast fused kernel for the
+// shape (after a linear layer whose width is not a multiple of 16; see builder.cpp).
 #pragma once
 
 #include <memory>

@@ -8,6 +8,7 @@
 #include "probes/scale_invariance.hpp"
 #include "probes/ics.hpp"
 #include "probes/landscape.hpp"
+#include "probes/inference_cost.hpp"
 #include "probes/train_mode_accuracy.hpp"
 #include "probes/unit_ablation.hpp"
 
@@ -65,6 +66,12 @@ const std::vector<ProbeKind>& kinds() {
        [](SettingsReader& r, const ModelConfig&, const TrainConfig&) { Landscape::read(r); },
        [](SettingsReader& r, const ProbeSetup& s) -> std::unique_ptr<Probe> {
          return std::make_unique<Landscape>(s.net, Landscape::read(r));
+       }},
+      {InferenceCost::kName, InferenceCost::kSummary, InferenceCost::columns(), false,
+       [](SettingsReader& r, const ModelConfig&, const TrainConfig& t) { InferenceCost::read(r, t); },
+       [](SettingsReader& r, const ProbeSetup& s) -> std::unique_ptr<Probe> {
+         return std::make_unique<InferenceCost>(s.net, s.train, s.test, s.model, s.train_config,
+                                                InferenceCost::read(r, s.train_config));
        }},
   };
   return table;

@@ -42,6 +42,7 @@ for config in "${studies[@]}"; do
   shard=()
   ((planned > 16)) && shard=(--shard "0/$(((planned + 11) / 12))")
   [[ $name == batch_size* ]] && extra=(--set probes.batch_stats.samples=600)
+  [[ $name == overhead ]] && extra=(--set probes.inference_cost.repeats=3 --set 'sweep.train.batch_size=[2,32]')
   expect_status 0 "$BNLAB" run "$config" --out "$tmp/results" --jobs 2 -q "${short[@]}" "${extra[@]}" "${shard[@]}"
   dir=$tmp/results/$name
   header_has "$dir/runs.csv" run_id status steps final_train_loss final_train_acc final_test_loss \
@@ -83,6 +84,12 @@ for config in "${studies[@]}"; do
       # the probe's cost: its seconds and the share of training time spent in probes
       python3 -c "import json, sys; s = json.load(open(sys.argv[1])); sys.exit(not (0 < s['probe_share'] < 1 and s['probe_s_by_name']['landscape'] > 0))" \
         "$run/status.json" || fail "$run/status.json: no probe_share / probe_s_by_name.landscape"
+    done
+  fi
+  if [[ $name == overhead ]]; then
+    for run in "$dir"/runs/*/; do
+      header_has "$run/inference_cost.csv" step folded batch_size repeats ms_median ms_min samples max_abs_diff \
+        max_abs_logit
     done
   fi
   /usr/bin/python3 scripts/plot.py "$dir" 2>"$tmp/plot.err" || { cat "$tmp/plot.err" >&2; fail "plot.py $dir"; }

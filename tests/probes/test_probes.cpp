@@ -3,12 +3,14 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cmath>
 
 #include "core/errors.hpp"
 #include "data/dataset.hpp"
 #include "synthetic_data.hpp"
 #include "model/builder.hpp"
 #include "probes/activation_percentiles.hpp"
+#include "probes/inference_cost.hpp"
 #include "probes/registry.hpp"
 #include "train/trainer.hpp"
 
@@ -258,4 +260,51 @@ TEST_CASE("ics and landscape never change the training trajectory", "[probes][ic
       CHECK(probed.result.observer_s[0] > 0);
     }
   }
+}
+
+TEST_CASE("inference_cost times the trained and the folded net once, at the end, without moving training", "[probes][inference_cost]") {
+  const json probe = json::parse(R"({"inference_cost": {"repeats": 3, "min_time_ms": 1, "samples": 100}})");
+  for (const auto& model : {mlp("batch", "relu"), cnn("batch")}) {
+    INFO(model.arch);
+    const std::int64_t steps = model.arch == "cnn" ? 20 : 60;  // mlp: 3 evaluations, rows at the last only
+    const Run plain = train_with(model, json::object(), steps);
+    const Run probed = train_with(model, probe, steps);
+    CHECK(probed.losses == plain.losses);  // bit for bit
+    REQUIRE(probed.result.history.size() == plain.result.history.size());
+    CHECK(probed.result.history.back().test_loss == plain.result.history.back().test_loss);
+
+    const auto& t = probed.probes.at(0)->table();
+    CHECK(t.columns == InferenceCost::columns());
+    REQUIRE(t.rows.size() == 2);  // only the final evaluation, of the 3; unfolded then folded
+    for (std::size_t i = 0; i < 2; ++i) {
+      CHECK(t.rows[i][0] == steps);
+      CHECK(t.rows[i][1] == static_cast<double>(i));
+      CHECK(t.rows[i][2] == 30);  // train.batch_size
+      CHECK(t.rows[i][3] == 3);
+      CHECK(t.rows[i][4] > 0);
+      CHECK(t.rows[i][5] <= t.rows[i][4]);
+      CHECK(t.rows[i][6] == 90);  // 100 rounded down to whole batches
+    }
+    CHECK(std::isnan(t.rows[0][7]));
+    CHECK(t.rows[1][7] <= 1e-5 * t.rows[1][8]);  // folding keeps the logits
+    CHECK(t.rows[1][8] > 0.5);
+  }
+  // Without BN there is nothing to fold: one row.
+  const Run no_norm = train_with(mlp("none", "relu"), probe);
+  const auto& t = no_norm.probes.at(0)->table();
+  REQUIRE(t.rows.size() == 1);
+  CHECK(t.rows[0][1] == 0);
+  CHECK(t.rows[0][4] > 0);
+  CHECK(std::isnan(t.rows[0][7]));
+  // A batch larger than the test set (400 images) repeats them.
+  const Run big = train_with(mlp("batch", "relu"),
+                             json::parse(R"({"inference_cost": {"batch_size": 500, "repeats": 1, "min_time_ms": 0}})"), 20);
+  const auto& b = big.probes.at(0)->table();
+  REQUIRE(b.rows.size() == 2);
+  CHECK(b.rows[1][2] == 500);
+  CHECK(b.rows[1][6] == 500);
+  CHECK(b.rows[1][7] <= 1e-5 * b.rows[1][8]);
+  CHECK(check_probes(json::parse(R"({"inference_cost": {"repeats": 0, "batch_size": -1}})"), mlp("batch", "relu"), {}) ==
+        std::vector<std::string>{"probes.inference_cost.batch_size: must be an integer >= 0, got -1",
+                                 "probes.inference_cost.repeats: must be an integer in [1, 100000], got 0"});
 }
