@@ -910,6 +910,7 @@ PLOTS = {
     "batch_size": plot_batch_size,
     "batch_size_deep": plot_batch_size,
     "batch_size_noniid": plot_batch_size,
+    "batch_size_ghost": plot_batch_size,
     "interpretability": plot_interpretability,
     "ics": plot_ics,
     "landscape": plot_landscape,
