@@ -72,8 +72,8 @@ def pct(v):
 def md_table(frame):
     cols = list(frame.columns)
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for _, row in frame.iterrows():
-        lines.append("| " + " | ".join(str(row[c]) for c in cols) + " |")
+    for i in range(len(frame)):  # column by column: iterrows would turn ints into floats
+        lines.append("| " + " | ".join(str(frame[c].iloc[i]) for c in cols) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -405,7 +405,9 @@ def plot_batch_size(results, runs, metrics, out):
 
     # (bottom left) running vs batch statistics for the norms that keep running statistics
     ax = axes[1][0]
-    cond0 = conds[0]
+    # the mechanism panels use the sqrt-scaled policy when it is swept (at a fixed lr every norm
+    # collapses at batch 2, which says nothing about statistics), else the one condition
+    cond0 = next((c for c in conds if c.startswith("sqrt")), conds[0])
     gaps = []
     for _, row in runs[runs["condition"] == cond0].iterrows():
         if row["model.norm"] not in ("batch", "batch_renorm", "ghost_batch"):
@@ -446,6 +448,7 @@ def plot_batch_size(results, runs, metrics, out):
     if est:
         e = pd.concat(est)
         e = e[e["batch_size"].notna()]
+        e = e.astype({"layer": int, "batch_size": int})
         g = e.groupby(["layer", "batch_size"])[["mean_error", "var_error"]].mean().reset_index()
         for (layer, gg), colour in zip(g.groupby("layer"), ["tab:blue", "tab:orange", "tab:green", "tab:red"]):
             ax.plot(gg["batch_size"], gg["mean_error"], "o-", color=colour, ms=4, label=f"BN layer {layer}: mean")
