@@ -38,11 +38,11 @@ int exec_run(const ExecRunOptions& o) {
   set_num_threads(o.threads);  // before any oneDNN work
   setup_logging(o.verbose ? 1 : -1);
 
-  const int fd = kChildMessageFd;
-  const bool has_pipe = ::fcntl(fd, F_GETFD) != -1;
-  const ProgressFn progress = [fd](std::int64_t step, std::int64_t total) {
+  const bool has_pipe = ::fcntl(kChildMessageFd, F_GETFD) != -1;
+  const ProgressFn progress = [](std::int64_t step, std::int64_t total) {
     const std::string line = "progress " + std::to_string(step) + " " + std::to_string(total) + "\n";
-    [[maybe_unused]] const auto n = ::write(fd, line.data(), line.size());  // the parent may be gone
+    // the parent may be gone
+    [[maybe_unused]] const auto n = ::write(kChildMessageFd, line.data(), line.size());
   };
   return guarded([&] {
     DataCache cache;
