@@ -319,10 +319,14 @@ def policy_label(text):
     return f"{opt.get('lr_scaling', 'linear')}-scaled lr ({lr:g} at batch {base})"
 
 
-def batch_conditions(runs):
-    """The swept conditions other than norm, batch size and seed: one panel each."""
+def batch_conditions(runs, cfg):
+    """The swept conditions other than norm, batch size and seed: one panel each (the lr policy,
+    when it is swept; else the config's one)."""
     runs = runs.copy()
-    runs["condition"] = [policy_label(v) for v in runs["optimizer"]] if "optimizer" in runs else "fixed"
+    if "optimizer" in runs:
+        runs["condition"] = [policy_label(v) for v in runs["optimizer"]]
+    else:
+        runs["condition"] = policy_label(json.dumps(cfg["optimizer"]))
     return runs, list(dict.fromkeys(runs["condition"]))
 
 
@@ -334,9 +338,9 @@ def err_stats(frame):
 
 def plot_batch_size(results, runs, metrics, out):
     name = experiment_name(results)
-    runs, conds = batch_conditions(runs)
-    norms = [n for n in BATCH_NORMS if n in set(runs["model.norm"])]
     cfg = json.loads(next((results / "runs").glob("*/config.json")).read_text())
+    runs, conds = batch_conditions(runs, cfg)
+    norms = [n for n in BATCH_NORMS if n in set(runs["model.norm"])]
     length = (f"{cfg['train']['epochs']:g} epochs" if cfg["train"].get("epochs") is not None
               else f"{cfg['train']['steps']} steps")
     setting = (f"cnn channels {cfg['model']['channels']}, batching {cfg['data']['batching']}, "
