@@ -79,4 +79,12 @@ double check_layer_gradients(Layer& layer, const dnnl::memory::desc& src_desc, c
   return worst;
 }
 
+void check_close(const std::vector<float>& got, const std::vector<double>& want, double tol) {
+  REQUIRE(got.size() == want.size());
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    INFO("index " << i);
+    CHECK(got[i] == Approx(want[i]).margin(tol));
+  }
+}
+
 }  // namespace bnlab::test

@@ -18,6 +18,10 @@ inline dnnl::memory::desc desc4(std::int64_t n, std::int64_t c, std::int64_t h, 
   return dnnl::memory::desc({n, c, h, w}, dnnl::memory::data_type::f32, t);
 }
 
+// CHECKs got[i] against want[i] within an absolute tol, element by element (the index in the
+// failure message); the sizes must match.
+void check_close(const std::vector<float>& got, const std::vector<double>& want, double tol);
+
 struct GradCheckOptions {
   double eps = 1e-2;        // central-difference step
   double tol = 2e-2;        // |analytic - numeric| <= tol * max(1, |analytic|, |numeric|)

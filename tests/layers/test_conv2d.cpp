@@ -7,6 +7,7 @@
 #include "layers/layer_check.hpp"
 
 using namespace bnlab;
+using test::check_close;
 using test::desc4;
 using tag = dnnl::memory::format_tag;
 
@@ -52,14 +53,6 @@ Reference reference(const Shape& s, const std::vector<float>& x, const std::vect
           r.db[o] += dy[yi];
         }
   return r;
-}
-
-void check_close(const std::vector<float>& got, const std::vector<double>& want, double tol) {
-  REQUIRE(got.size() == want.size());
-  for (std::size_t i = 0; i < got.size(); ++i) {
-    INFO("index " << i);
-    CHECK(got[i] == Approx(want[i]).margin(tol));
-  }
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include "train/sgd.hpp"
 
 using namespace bnlab;
+using test::check_close;
 using test::desc4;
 using tag = dnnl::memory::format_tag;
 
@@ -59,14 +60,6 @@ Reference reference(const std::vector<float>& x, const std::vector<float>& gamma
       }
     }
   return r;
-}
-
-void check_close(const std::vector<float>& got, const std::vector<double>& want, double tol) {
-  REQUIRE(got.size() == want.size());
-  for (std::size_t i = 0; i < got.size(); ++i) {
-    INFO("index " << i);
-    CHECK(got[i] == Approx(want[i]).margin(tol));
-  }
 }
 
 NormConfig with_group_size(std::int64_t group_size) {

@@ -16,6 +16,7 @@
 #include "train/sgd.hpp"
 
 using namespace bnlab;
+using test::check_close;
 using test::desc4;
 using tag = dnnl::memory::format_tag;
 
@@ -54,14 +55,6 @@ Reference reference(const std::vector<float>& x, const std::vector<float>& gamma
     for (std::int64_t j = 0; j < m; ++j) r.dx[i * m + j] = rstd * (dxhat[j] - mean_dxhat - xhat[j] * mean_dxhat_xhat);
   }
   return r;
-}
-
-void check_close(const std::vector<float>& got, const std::vector<double>& want, double tol) {
-  REQUIRE(got.size() == want.size());
-  for (std::size_t i = 0; i < got.size(); ++i) {
-    INFO("index " << i);
-    CHECK(got[i] == Approx(want[i]).margin(tol));
-  }
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "layers/norms.hpp"
 
 using namespace bnlab;
+using test::check_close;
 using test::desc4;
 using tag = dnnl::memory::format_tag;
 
@@ -68,14 +69,6 @@ Reference reference(const std::vector<float>& x, const std::vector<float>& gamma
       }
   }
   return out;
-}
-
-void check_close(const std::vector<float>& got, const std::vector<double>& want, double tol) {
-  REQUIRE(got.size() == want.size());
-  for (std::size_t i = 0; i < got.size(); ++i) {
-    INFO("index " << i);
-    CHECK(got[i] == Approx(want[i]).margin(tol));
-  }
 }
 
 }  // namespace
