@@ -107,4 +107,13 @@ t2=$(elapsed "$BNLAB" run "$tmp/speed.json" --out "$tmp/jobs2" --jobs 2 --thread
 diff <(deterministic_columns "$tmp/jobs1/speed/runs.csv") <(deterministic_columns "$tmp/jobs2/speed/runs.csv") ||
   fail "--jobs 1 and --jobs 2 give different results"
 python3 -c "print(f'ok: 8 runs: --jobs 1 {$t1:.2f} s, --jobs 2 {$t2:.2f} s, ratio jobs2/jobs1 = {$t2 / $t1:.2f} (identical runs.csv)')"
+# Two oneDNN threads per run (the unit tests run on one): the same config twice gives the same
+# numbers with the same thread count.
+"$BNLAB" run "$tmp/speed.json" --out "$tmp/threads2a" --jobs 1 --threads 2 -q --set 'sweep.train.seed=[1,2]'
+"$BNLAB" run "$tmp/speed.json" --out "$tmp/threads2b" --jobs 1 --threads 2 -q --set 'sweep.train.seed=[1,2]'
+diff <(deterministic_columns "$tmp/threads2a/speed/runs.csv") <(deterministic_columns "$tmp/threads2b/speed/runs.csv") ||
+  fail "two runs with --threads 2 give different results"
+python3 -c "import csv,sys; sys.exit(any(r['threads'] != '2' for r in csv.DictReader(open(sys.argv[1]))))" \
+  "$tmp/threads2a/speed/runs.csv" || fail "runs.csv does not record threads = 2"
+pass "--threads 2: the same results twice"
 echo "cli.sh: all passed"
