@@ -77,6 +77,31 @@ def md_table(frame):
     return "\n".join(lines) + "\n"
 
 
+def percentile_panel(ax, results, runs, norm, seed, title, ylabel):
+    """The activation_percentiles curves of the watched unit (the lowest recorded) of one run."""
+    row = runs[(runs["model.norm"] == norm) & (runs["train.seed"] == seed)]
+    t = probe_table(results, row["run_id"].iloc[0], "activation_percentiles") if len(row) else None
+    if t is None:
+        ax.set_title(title + ": no activation_percentiles probe")
+        return
+    unit = t["unit"].min()
+    u = t[t["unit"] == unit]
+    for p, style in zip(sorted(u["percentile"].unique()), [":", "-", "--"]):
+        s = u[u["percentile"] == p]
+        ax.plot(s["step"], s["value"], style, color=NORM_STYLE[norm], label=f"{p:g}th percentile")
+    ax.set(xlabel="training step", ylabel=ylabel, title=f"{title}: last hidden layer, unit {unit}, seed {seed}")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="best")
+
+
+def share_ylim(axes):
+    """One y range for several panels, so that they compare at a glance."""
+    lo = min(a.get_ylim()[0] for a in axes)
+    hi = max(a.get_ylim()[1] for a in axes)
+    for a in axes:
+        a.set_ylim(lo, hi)
+
+
 # ---- convergence ------------------------------------------------------------------------------
 
 
@@ -95,20 +120,7 @@ def plot_convergence(results, runs, metrics, out):
     lines = []
     seed = runs["train.seed"].min()
     for ax, norm, title in [(axes[1], "none", "(b) without BN"), (axes[2], "batch", "(c) with BN")]:
-        row = runs[(runs["model.norm"] == norm) & (runs["train.seed"] == seed)]
-        t = probe_table(results, row["run_id"].iloc[0], "activation_percentiles") if len(row) else None
-        if t is None:
-            ax.set_title(title + ": no activation_percentiles probe")
-            continue
-        unit = t["unit"].min()
-        u = t[t["unit"] == unit]
-        for p, style in zip(sorted(u["percentile"].unique()), [":", "-", "--"]):
-            s = u[u["percentile"] == p]
-            ax.plot(s["step"], s["value"], style, color=NORM_STYLE[norm], label=f"{p:g}th percentile")
-        ax.set(xlabel="training step", ylabel="sigmoid input",
-               title=f"{title}: last hidden layer, unit {unit}, seed {seed}")
-        ax.grid(alpha=0.3)
-        ax.legend(loc="best")
+        percentile_panel(ax, results, runs, norm, seed, title, "sigmoid input")
         # drift of the median from its value after the first 1000 steps, per unit and run
         for run_id, n in zip(runs["run_id"], runs["model.norm"]):
             tt = probe_table(results, run_id, "activation_percentiles")
@@ -119,10 +131,7 @@ def plot_convergence(results, runs, metrics, out):
                 if len(early):
                     lines.append((n, run_id, unit_, early.iloc[-1], g["value"].iloc[-1]))
     # Share the y range of (b) and (c) so the drift compares at a glance.
-    lo = min(a.get_ylim()[0] for a in axes[1:])
-    hi = max(a.get_ylim()[1] for a in axes[1:])
-    for a in axes[1:]:
-        a.set_ylim(lo, hi)
+    share_ylim(axes[1:])
     fig.suptitle("convergence: 784-100-100-100-10 sigmoid MLP, batch 60, SGD (Ioffe & Szegedy 2015, Fig. 1)")
     fig.tight_layout()
     fig.savefig(out / "convergence.png", dpi=110)
@@ -691,25 +700,8 @@ def plot_noisy_bn(results, runs, metrics, out):
     seed = runs["train.seed"].min()
     for k, (ax, norm) in enumerate(zip(axes[1:], norms)):
         title = f"({chr(ord('b') + k)}) {label[norm]}"
-        row = runs[(runs["model.norm"] == norm) & (runs["train.seed"] == seed)]
-        t = probe_table(results, row["run_id"].iloc[0], "activation_percentiles") if len(row) else None
-        if t is None:
-            ax.set_title(title + ": no activation_percentiles probe")
-            continue
-        unit = t["unit"].min()
-        u = t[t["unit"] == unit]
-        for p, style in zip(sorted(u["percentile"].unique()), [":", "-", "--"]):
-            s = u[u["percentile"] == p]
-            ax.plot(s["step"], s["value"], style, color=NORM_STYLE[norm], label=f"{p:g}th percentile")
-        ax.set(xlabel="training step", ylabel="ReLU input (training batch)",
-               title=f"{title}: last hidden layer, unit {unit}, seed {seed}")
-        ax.grid(alpha=0.3)
-        ax.legend(loc="best")
-    # One y range for the percentile panels so the shift compares at a glance.
-    lo = min(a.get_ylim()[0] for a in axes[1:])
-    hi = max(a.get_ylim()[1] for a in axes[1:])
-    for a in axes[1:]:
-        a.set_ylim(lo, hi)
+        percentile_panel(ax, results, runs, norm, seed, title, "ReLU input (training batch)")
+    share_ylim(axes[1:])
     fig.suptitle("noisy_bn: BN with injected per-step distribution shift still trains (Santurkar et al. 2018, Sec. 2.1)")
     fig.tight_layout()
     fig.savefig(out / "noisy_bn.png", dpi=110)
