@@ -177,6 +177,16 @@ TEST_CASE("ghost_batch with batch <= ghost size is BN bit for bit", "[layers][gh
   }
 }
 
+TEST_CASE("ghost_batch refuses a ghost size below 1, a wrong width and backward before forward",
+          "[layers][ghost_batch_norm]") {
+  CHECK_THROWS_AS(GhostBatchNorm(4, ghost_config(0)), ConfigError);
+  GhostBatchNorm gbn(4, ghost_config(2));
+  Tensor diff = Tensor::plain({4, 4});
+  CHECK_THROWS_AS(gbn.backward(diff), Error);
+  Tensor wrong = Tensor::plain({4, 3});
+  CHECK_THROWS_AS(gbn.forward(wrong, Mode::train), ShapeError);
+}
+
 TEST_CASE("ghost_batch refuses a ghost batch with one value per channel", "[layers][ghost_batch_norm]") {
   GhostBatchNorm gbn(4, ghost_config(2));
   Tensor src = Tensor::plain({5, 4});  // 2 + 2 + 1

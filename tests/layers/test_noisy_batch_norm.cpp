@@ -214,6 +214,8 @@ TEST_CASE("noisy_batch is built by the norm registry with its own generator", "[
   CHECK(layer->buffers().size() == 2);
   CHECK_THROWS_AS(NoisyBatchNorm(3, noise_config(-1, 1.25, 0.1, 0.1), 1), ConfigError);
   CHECK_THROWS_AS(NoisyBatchNorm(3, noise_config(0.5, 0.9, 0.1, 0.1), 1), ConfigError);
+  CHECK_THROWS_AS(NoisyBatchNorm(3, noise_config(0.5, 1.25, -0.1, 0.1), 1), ConfigError);
+  CHECK_THROWS_AS(NoisyBatchNorm(3, noise_config(0.5, 1.25, 0.1, -0.1), 1), ConfigError);
   for (const char* kind : {"batch_renorm", "ghost_batch"}) {
     auto l = make_norm(kind, 8, NormConfig{}, false, rng);
     REQUIRE(l);
