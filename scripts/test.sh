@@ -16,7 +16,7 @@ jobs=$(nproc)
 stage() { echo "== [$((SECONDS / 60))m$((SECONDS % 60))s] $*"; }
 
 stage "Release build and unit tests"
-scripts/build.sh
+scripts/build.sh -DBNLAB_TESTS=ON  # ON explicitly: scripts/run.sh configures the same build/ without tests
 (cd build && ctest --output-on-failure -j "$jobs")
 
 stage "Integration tests"
@@ -29,7 +29,7 @@ done
 stage "ASan + UBSan build (clang) and unit tests"
 # -O1 with line tables: sanitizer reports keep file:line, the build stays fast. BNLAB_SANITIZE adds
 # -fno-sanitize-recover=undefined, so undefined behaviour aborts and fails the test.
-CC=clang CXX=clang++ BUILD_DIR=build-asan BUILD_TYPE=RelWithDebInfo scripts/build.sh \
+CC=clang CXX=clang++ BUILD_DIR=build-asan BUILD_TYPE=RelWithDebInfo scripts/build.sh -DBNLAB_TESTS=ON \
   -DBNLAB_SANITIZE=ON -DBNLAB_FUZZ=ON -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only"
 (cd build-asan && ASAN_OPTIONS=abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
    ctest --output-on-failure -j "$jobs")
