@@ -152,10 +152,11 @@ TEST_CASE("rules between keys", "[config]") {
 TEST_CASE("name: required and safe as a folder name", "[config]") {
   CHECK(problems_of("{}") == std::vector<std::string>{
                                  "name: missing; experiment name: results go to <out>/<name>/ (letters, digits, "
-                                 "'_', '.', '-')"});
+                                 "'_', '.', '-'; at most 100, the first not '.' or '-')"});
   CHECK(problems_of(R"({"name": ""})") == std::vector<std::string>{"name: must not be empty"});
   CHECK(problems_of(R"({"name": "../x"})") ==
-        std::vector<std::string>{"name: string \"../x\" is not a safe file name; use letters, digits, '_', '.' and '-'"});
+        std::vector<std::string>{"name: string \"../x\" is not a safe file name; use letters, digits, '_', '.' and "
+                                 "'-', not starting with '.' or '-'"});
   CHECK(problems_of(R"({"name": "lr-sweep_2.v1"})").empty());
 }
 
