@@ -20,6 +20,7 @@ struct RunOptions {
   int jobs = 1;
   int threads = 0;
   std::string shard;
+  bool shard_given = false;  // --shard '' is an error, not "no shard"
   bool force = false;
   bool retry_failed = false;
   bool dry_run = false;
@@ -37,7 +38,7 @@ int run(const RunOptions& o) {
     runner.threads = o.threads;
     runner.force = o.force;
     runner.retry_failed = o.retry_failed;
-    runner.shard = o.shard.empty() ? shard_from_slurm_env() : std::optional<Shard>(parse_shard(o.shard));
+    runner.shard = o.shard_given ? std::optional<Shard>(parse_shard(o.shard)) : shard_from_slurm_env();
     if (o.dry_run) {
       std::cout << plan_csv(select_shard(expand(experiment), runner.shard));
       return static_cast<int>(kOk);
@@ -60,13 +61,17 @@ void setup_run(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   cmd->add_option("--threads", o->threads, "oneDNN threads per run (default: cores / jobs, at least 1)")
       ->check(CLI::Range(1, 1024));
-  cmd->add_option("--shard", o->shard, "Run only runs i with i % N == K (0-based K/N); default from SLURM_ARRAY_TASK_*");
+  auto* shard = cmd->add_option("--shard", o->shard,
+                                "Run only runs i with i % N == K (0-based K/N); default from SLURM_ARRAY_TASK_*");
   cmd->add_flag("--force", o->force, "Rerun every run, finished or not");
   cmd->add_flag("--retry-failed", o->retry_failed, "Rerun runs whose status is failed (they are skipped otherwise)");
   cmd->add_flag("--dry-run", o->dry_run, "Print the plan as CSV and run nothing");
   cmd->add_flag("-q,--quiet", o->quiet, "Only warnings and errors on stderr");
   cmd->add_flag("-v,--verbose", o->verbose, "Debug logging on stderr");
-  cmd->callback([o, &exit_code] { exit_code = run(*o); });
+  cmd->callback([o, shard, &exit_code] {
+    o->shard_given = shard->count() > 0;
+    exit_code = run(*o);
+  });
 }
 
 void setup_plan(CLI::App& app, int& exit_code) {

@@ -5,9 +5,10 @@
 #      statuses, kill -9 and resume, --jobs; slurm.sh: a real single-node Slurm cluster;
 #      studies.sh: every study config, shortened, through plot.py; docs.sh: README vs the code)
 #   3. the same Catch2 suite under AddressSanitizer + UndefinedBehaviorSanitizer (clang, build-asan/)
-#   4. the config fuzzer (tests/fuzz/) for 60 s from a corpus of the repo's own configs, from the
-#      same sanitized build (the library there is also instrumented for libFuzzer's coverage);
-#      a crash, hang (10 s), leak or sanitizer report fails
+#   4. the config fuzzer (tests/fuzz/) for 60 s from a corpus of the repo's own configs and the
+#      hostile seeds of tests/fuzz/make_corpus.py, from the same sanitized build (the library there
+#      is also instrumented for libFuzzer's coverage); a crash, hang (10 s), 1.5 GB of memory, a
+#      256 MB allocation, a leak or a sanitizer report fails
 # One sanitized build serves both 3 and 4: on a 2-core machine each build takes minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,7 +41,11 @@ trap 'rm -rf "$corpus"' EXIT
 shopt -s nullglob
 cp configs/*.json configs/studies/*.json "$corpus"/
 shopt -u nullglob
+tests/fuzz/make_corpus.py "$corpus"  # inputs at the limits: deep nesting, 256 KiB, big sweeps
 mkdir -p build-asan/artifacts
+# -max_len: past the 256 KiB config limit (libFuzzer's default is 4 KB, or the largest seed);
+# -timeout/-rss_limit_mb/-malloc_limit_mb: an input that is slow or memory-hungry is a bug too.
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 build-asan/bnlab_fuzz_config -max_total_time=60 -timeout=10 \
+  -max_len=270000 -rss_limit_mb=1536 -malloc_limit_mb=256 \
   -artifact_prefix=build-asan/artifacts/ -print_final_stats=1 "$corpus"
 stage "all tests passed"

@@ -45,6 +45,12 @@ class ShapeError : public Error {
   using Error::Error;
 };
 
+// Memory that could not be allocated (a tensor of a layer); the message names what and how much.
+class MemoryError : public Error {
+ public:
+  using Error::Error;
+};
+
 // An I/O failure writing results.
 class IoError : public Error {
  public:

@@ -40,7 +40,21 @@ dnnl::memory::desc layout_desc(const Dims& dims, const std::string& layout) {
                    " (plain; for 4-D also nchw, nhwc, nChw16c)");
 }
 
-Tensor::Tensor(const dnnl::memory::desc& md, Context& ctx) : mem_(md, ctx.engine()) { zero(); }
+namespace {
+
+// oneDNN reports a failed allocation as "could not create a memory object": say how much, for what.
+dnnl::memory allocate(const dnnl::memory::desc& md, Context& ctx) {
+  try {
+    return dnnl::memory(md, ctx.engine());
+  } catch (const dnnl::error& e) {
+    throw MemoryError("cannot allocate " + std::to_string(md.get_size() / (1024 * 1024)) + " MB for a tensor " +
+                      to_string(md.dims()) + " (" + e.what() + ")");
+  }
+}
+
+}  // namespace
+
+Tensor::Tensor(const dnnl::memory::desc& md, Context& ctx) : mem_(allocate(md, ctx)) { zero(); }
 Tensor::Tensor(dnnl::memory mem) : mem_(std::move(mem)) {}
 
 Tensor Tensor::plain(const Dims& dims, Context& ctx) { return Tensor(plain_desc(dims), ctx); }

@@ -195,6 +195,16 @@ void standardize(DataSplit& split) {
   split.pixel_std = std;
 }
 
+DataShape expected_data_shape(const DataConfig& cfg) {
+  DataShape shape;
+  const bool synthetic = cfg.dataset == "synthetic";
+  shape.train_n = cfg.train_size.value_or(synthetic ? kSyntheticTrain : 60000);
+  shape.test_n = cfg.test_size.value_or(synthetic ? kSyntheticTest : 10000);
+  shape.height = shape.width = kSide;
+  shape.num_classes = kClasses;
+  return shape;
+}
+
 DataSplit load_data(const DataConfig& cfg, std::uint64_t seed) {
   check_size(cfg.train_size, "data.train_size");
   check_size(cfg.test_size, "data.test_size");

@@ -55,6 +55,15 @@ struct DataSplit {
   double pixel_std = 1.0;
 };
 
+// What `cfg` will load, known without loading it (for checks before a run: its step count, its
+// memory). Counts are train_size/test_size when set, else the data set's own size (the IDX sets:
+// 60000/10000 as Fashion-MNIST and MNIST ship; a folder of another size shows only at load time).
+struct DataShape {
+  std::int64_t train_n = 0, test_n = 0;
+  std::int64_t channels = 1, height = 28, width = 28, num_classes = 10;
+};
+DataShape expected_data_shape(const DataConfig& cfg);
+
 // Loads (or generates) the data set of `cfg`, selects train_size/test_size and standardizes.
 // `seed` is used by the synthetic data set only. Throws ConfigError for config problems (unknown
 // dataset, mnist without data.dir, a size larger than the data set) and DataError for missing or

@@ -18,6 +18,7 @@ using nlohmann::ordered_json;
 // Checks one key's value and stores it in `config` when valid.
 void take(const KeySpec& spec, const ordered_json& value, const std::string& path, ConfigCheck& out) {
   if (auto checked = check_value(spec, json(value), path, out.key_problems)) spec.set(out.config, *checked);
+  else out.bad_keys.push_back(path);
 }
 
 }  // namespace
@@ -66,7 +67,8 @@ ConfigCheck check_run_config(const ordered_json& object) {
   if (out.config.train.steps && !is_present("train.epochs")) out.config.train.epochs.reset();
 
   for (const auto& rule : config_rules())
-    if (auto problem = rule.check(out.config)) out.rule_problems.push_back(*problem);
+    if (!reads_any(rule, out.bad_keys))
+      if (auto problem = rule.check(out.config)) out.rule_problems.push_back(*problem);
   for (auto& problem : check_probes(out.config.probes, out.config.model, out.config.train))
     out.rule_problems.push_back(std::move(problem));
   return out;

@@ -49,9 +49,12 @@ nlohmann::json to_json(const RunConfig& config);
 // The non-throwing core of parse_run_config, shared with the experiment level. `config` holds
 // every valid value (defaults elsewhere); `key_problems` are problems of single keys, in file
 // order; `rule_problems` are those of config_rules() (schema.hpp) on the result.
+// `bad_keys` are the dotted paths whose value was refused: a rule that reads one of them is not
+// checked (it would see the default instead and report a problem that is not there).
 struct ConfigCheck {
   RunConfig config;
   std::vector<std::string> key_problems;
+  std::vector<std::string> bad_keys;
   std::vector<std::string> rule_problems;
 };
 ConfigCheck check_run_config(const nlohmann::ordered_json& object);

@@ -2,6 +2,7 @@
 #include "experiment/json_util.hpp"
 
 #include <algorithm>
+#include <unordered_set>
 
 #include "core/errors.hpp"
 
@@ -39,7 +40,7 @@ struct Frame {
   std::string path;
   std::size_t index = 0;              // arrays: the next element's index
   std::string key;                    // objects: the last key
-  std::vector<std::string> keys;      // objects: every key
+  std::unordered_set<std::string> keys;  // objects: every key (a set: an object may have 10^5 keys)
 };
 
 }  // namespace
@@ -55,8 +56,37 @@ std::pair<std::size_t, std::size_t> line_column(const std::string& text, std::si
   return {line, end - line_start + 1};
 }
 
+std::size_t find_too_deep(std::string_view text, std::size_t max_depth) {
+  std::size_t depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;  // skip the escaped character (\" does not end the string)
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) return i;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return std::string_view::npos;
+}
+
 ordered_json parse_json_text(const std::string& text, const std::string& source,
                              std::vector<std::string>& problems) {
+  // Both checks come before the tree is built: nlohmann's parser and our path bookkeeping grow
+  // with the depth (50,000 levels took 4 GB), and every later step is linear in the size.
+  if (text.size() > kMaxConfigBytes)
+    throw ConfigError(source + ": larger than " + std::to_string(kMaxConfigBytes / 1024) +
+                      " KiB, the most a config may have (a sweep that large is a mistake, or belongs in several files)");
+  if (const auto at = find_too_deep(text); at != std::string_view::npos) {
+    const auto [line, column] = line_column(text, at + 1);
+    throw ConfigError(source + ":" + std::to_string(line) + ":" + std::to_string(column) +
+                      ": nested deeper than " + std::to_string(kMaxJsonDepth) + " levels of [ and {; no config needs that");
+  }
   std::vector<Frame> stack;
   const auto child_path = [&stack]() -> std::string {
     if (stack.empty()) return "";
@@ -76,10 +106,8 @@ ordered_json parse_json_text(const std::string& text, const std::string& source,
       case E::key: {
         Frame& f = stack.back();
         f.key = parsed.get<std::string>();
-        if (std::find(f.keys.begin(), f.keys.end(), f.key) != f.keys.end())
+        if (!f.keys.insert(f.key).second)
           problems.push_back(child_path() + ": duplicate key (each key may appear once in an object)");
-        else
-          f.keys.push_back(f.key);
         break;
       }
       case E::value:

@@ -10,7 +10,19 @@
 
 namespace bnlab {
 
-// Parses `text` keeping key order. A syntax error throws ConfigError
+// Limits on untrusted config text, checked before a JSON tree is built (README, "Limits"): a
+// deeper nesting or a larger text is refused at once instead of costing seconds and gigabytes.
+// No real config nests more than ~5 levels or comes near 256 KiB (the largest study is ~3 KiB).
+inline constexpr std::size_t kMaxJsonDepth = 64;                 // [ and { levels
+inline constexpr std::size_t kMaxConfigBytes = 256 * 1024;       // a config file's text
+inline constexpr std::size_t kMaxSetValueBytes = 64 * 1024;      // one --set KEY=VALUE
+
+// The 0-based byte offset of the first `[` or `{` that opens level max_depth + 1 (strings skipped),
+// or npos when `text` nests no deeper than max_depth. Linear, allocates nothing.
+std::size_t find_too_deep(std::string_view text, std::size_t max_depth = kMaxJsonDepth);
+
+// Parses `text` keeping key order. Text over kMaxConfigBytes or nested deeper than kMaxJsonDepth
+// throws ConfigError before parsing ("<source>:<line>:<column>: ..." for the nesting). A syntax error throws ConfigError
 // "<source>:<line>:<column>: syntax error ..."; a key repeated in one object (JSON keeps the
 // last silently, which hides a mistake) appends "<path>: duplicate key ..." to `problems`.
 nlohmann::ordered_json parse_json_text(const std::string& text, const std::string& source,

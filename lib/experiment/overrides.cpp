@@ -33,9 +33,11 @@ std::string key_problem(const std::string& key) {
 
 std::optional<Override> parse_set(const std::string& text, std::vector<std::string>& problems) {
   const auto eq = text.find('=');
-  const std::string label = "--set " + text;
+  // A long value is cut in messages: the problem is in its first line, not its 60,000th byte.
+  const std::string shown = text.size() > 80 ? text.substr(0, 77) + "..." : text;
+  const std::string label = "--set " + shown;
   if (eq == std::string::npos || eq == 0) {
-    problems.push_back("--set '" + text + "': expected KEY=VALUE, e.g. --set train.steps=200");
+    problems.push_back("--set '" + shown + "': expected KEY=VALUE, e.g. --set train.steps=200");
     return std::nullopt;
   }
   Override o{label, text.substr(0, eq), {}};
@@ -44,6 +46,16 @@ std::optional<Override> parse_set(const std::string& text, std::vector<std::stri
     return std::nullopt;
   }
   const std::string value_text = text.substr(eq + 1);
+  if (value_text.size() > kMaxSetValueBytes) {
+    problems.push_back("--set " + o.key + "=...: the value has " + std::to_string(value_text.size()) +
+                       " bytes; at most " + std::to_string(kMaxSetValueBytes) + " (put large values in the config file)");
+    return std::nullopt;
+  }
+  if (const auto at = find_too_deep(value_text); at != std::string::npos) {
+    problems.push_back("--set " + o.key + "=...: the value nests deeper than " + std::to_string(kMaxJsonDepth) +
+                       " levels of [ and { (at byte " + std::to_string(at + 1) + ")");
+    return std::nullopt;
+  }
   o.value = ordered_json::parse(value_text, nullptr, /*allow_exceptions=*/false);
   const KeySpec* spec = find_key(o.key);
   const bool string_key = spec && spec->type == ValueType::String;
@@ -51,7 +63,7 @@ std::optional<Override> parse_set(const std::string& text, std::vector<std::stri
   try {
     (void)o.value.dump();  // a string from the command line may be invalid UTF-8
   } catch (const ordered_json::exception&) {
-    problems.push_back(label.substr(0, eq + 7) + "...: the value is not valid UTF-8");
+    problems.push_back("--set " + o.key + "=...: the value is not valid UTF-8");
     return std::nullopt;
   }
   return o;

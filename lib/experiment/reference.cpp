@@ -30,7 +30,7 @@ std::string allowed_text(const KeySpec& spec) {
     for (const auto& v : c.choices()) out += (out.empty() ? "" : ", ") + ("`" + v + "`");
     return out;
   }
-  if (c.filename_safe) return "`[A-Za-z0-9_.-]+`";
+  if (c.filename_safe) return "`[A-Za-z0-9_][A-Za-z0-9_.-]*`, at most " + std::to_string(kMaxNameLength) + " characters";
   if (c.has_range()) return (spec.type == ValueType::IntegerList ? "each " : "") + c.range_text();
   return "";
 }

@@ -131,6 +131,7 @@ const char* error_kind(const std::exception& e) {
   if (dynamic_cast<const ConfigError*>(&e)) return "config";
   if (dynamic_cast<const DataError*>(&e)) return "data";
   if (dynamic_cast<const ShapeError*>(&e)) return "shape";
+  if (dynamic_cast<const MemoryError*>(&e)) return "memory";
   if (dynamic_cast<const IoError*>(&e)) return "io";
   return "internal";
 }

@@ -52,7 +52,7 @@ class RunInterrupted : public std::exception {
 void prepare_run_dir(const std::filesystem::path& dir, const PlannedRun& run);
 
 // Trains the run prepared in `dir` and writes metrics.csv and status.json. A run that throws is
-// recorded as failed (the error and its kind — config, data, shape, io, internal — in status.json)
+// recorded as failed (the error and its kind — config, data, shape, memory, io, internal — in status.json)
 // and does not throw, except RunInterrupted from `progress` (passed on; no status.json is
 // written). peak_rss_mb is the process's resident-memory high-water mark during the run (the
 // kernel's mark is reset at the start). Returns the status.json content.

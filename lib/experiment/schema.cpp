@@ -132,6 +132,12 @@ const std::vector<std::string>& top_level_keys() {
   return keys;
 }
 
+bool reads_any(const ConfigRule& rule, const std::vector<std::string>& paths) {
+  return std::any_of(rule.keys.begin(), rule.keys.end(), [&](const std::string& key) {
+    return std::find(paths.begin(), paths.end(), key) != paths.end();
+  });
+}
+
 std::optional<json> check_value(const KeySpec& spec, const json& value, const std::string& path,
                                 std::vector<std::string>& problems) {
   const Constraint& c = spec.constraint;
@@ -158,12 +164,19 @@ std::optional<json> check_value(const KeySpec& spec, const json& value, const st
           problems.push_back(path + ": must not be empty");
           return std::nullopt;
         }
+        if (s.size() > kMaxNameLength) {
+          problems.push_back(path + ": " + std::to_string(s.size()) + " characters; at most " +
+                             std::to_string(kMaxNameLength) + " (it names a folder)");
+          return std::nullopt;
+        }
         const bool safe = std::all_of(s.begin(), s.end(), [](char ch) {
           return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '.' || ch == '-';
         });
-        if (!safe || s == "." || s == "..") {
+        // A leading '.' hides the folder ("." and ".." are not folders of their own); a leading
+        // '-' reads as an option to every shell tool.
+        if (!safe || s[0] == '.' || s[0] == '-') {
           problems.push_back(path + ": " + describe(value) +
-                             " is not a safe file name; use letters, digits, '_', '.' and '-'");
+                             " is not a safe file name; use letters, digits, '_', '.' and '-', not starting with '.' or '-'");
           return std::nullopt;
         }
       }

@@ -16,6 +16,10 @@ namespace bnlab {
 
 struct RunConfig;
 
+// Longest experiment name: one folder name (at most 255 bytes on every common file system) with
+// room for whatever a tool adds to it (a ".tmp-123456" sibling, an archive suffix).
+inline constexpr std::size_t kMaxNameLength = 100;
+
 enum class ValueType { String, Integer, Number, IntegerList, Object, Boolean };
 
 // What a value must satisfy beyond its type. For a list, the range applies to every entry.
@@ -23,7 +27,7 @@ struct Constraint {
   std::optional<double> min, max;            // range bounds, when set
   bool min_open = false, max_open = false;   // true: the bound itself is excluded
   std::function<std::vector<std::string>()> choices;  // enum values (unset: any string)
-  bool filename_safe = false;                // non-empty, only [A-Za-z0-9_.-], not "." or ".."
+  bool filename_safe = false;                // 1..kMaxNameLength of [A-Za-z0-9_.-], the first not '.' or '-'
 
   bool has_range() const { return min.has_value() || max.has_value(); }
   bool in_range(double v) const;
@@ -68,6 +72,8 @@ struct ConfigRule {
   std::function<std::optional<std::string>(const RunConfig&)> check;  // the problem, or nothing
 };
 const std::vector<ConfigRule>& config_rules();
+// Whether `rule` reads one of `paths` (dotted keys).
+bool reads_any(const ConfigRule& rule, const std::vector<std::string>& paths);
 
 // Checks `value` against `spec`, appending "<path>: <problem>" lines to `problems`. Returns the
 // value in the key's canonical form (2.0 -> 2 for an integer, 1 -> 1.0 for a number) when valid.

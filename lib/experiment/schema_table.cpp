@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "experiment/config.hpp"
+#include "experiment/limits.hpp"
 #include "experiment/schema.hpp"
 #include "layers/norms.hpp"
 
@@ -85,7 +86,7 @@ Constraint filename() { Constraint c; c.filename_safe = true; return c; }
 std::vector<KeySpec> build_schema() {
   using R = RunConfig;
   return {
-      required(top("name", &R::name, filename(), "experiment name: results go to <out>/<name>/ (letters, digits, '_', '.', '-')")),
+      required(top("name", &R::name, filename(), "experiment name: results go to <out>/<name>/ (letters, digits, '_', '.', '-'; at most 100, the first not '.' or '-')")),
       top("description", &R::description, any(), "free text about the experiment; not part of the run id"),
       field("data.dataset", &R::data, &DataConfig::dataset, one_of({"fashion-mnist", "mnist", "synthetic"}), "training data: Debian's Fashion-MNIST, MNIST from data.dir, or generated"),
       field("data.dir", &R::data, &DataConfig::dir, any(), "folder with the four IDX(.gz) files (null: the dataset's default; required for mnist)"),
@@ -120,12 +121,13 @@ std::vector<KeySpec> build_schema() {
       field("optimizer.lr_base_batch", &R::optimizer, &OptimizerConfig::lr_base_batch, ge(1), "when set, lr is scaled by batch_size / lr_base_batch (see lr_scaling)"),
       field("optimizer.lr_scaling", &R::optimizer, &OptimizerConfig::lr_scaling, one_of({"linear", "sqrt"}), "with lr_base_batch: lr * ratio or lr * sqrt(ratio)"),
       field("train.batch_size", &R::train, &TrainConfig::batch_size, ge(1), "samples per mini-batch"),
-      field("train.steps", &R::train, &TrainConfig::steps, ge(1), "training steps (exactly one of steps and epochs)"),
+      field("train.steps", &R::train, &TrainConfig::steps, in(1, kMaxSteps, "[]"), "training steps (exactly one of steps and epochs)"),
       field("train.epochs", &R::train, &TrainConfig::epochs, gt(0), "training epochs, may be fractional (exactly one of steps and epochs)"),
       field("train.eval_every", &R::train, &TrainConfig::eval_every, ge(1), "evaluate every N steps, and at the end"),
       field("train.seed", &R::train, &TrainConfig::seed, ge(0), "random seed of initialization, batch order and dropout"),
       field("train.target_accuracy", &R::train, &TrainConfig::target_accuracy, in(0, 1, "(]"), "test accuracy that defines steps_to_target (null: not measured)"),
       field("train.divergence_loss", &R::train, &TrainConfig::divergence_loss, gt(0), "a training loss above this (or not finite) ends the run as diverged"),
+      field("train.max_memory_mb", &R::train, &TrainConfig::max_memory_mb, ge(1), "refuse a run whose estimated memory (model, batch, data) is above this many MB (null: the machine's memory); not part of the run id"),
       top("probes", &R::probes, any(), "probe name -> its settings (each probe checks its own); {} runs none"),
   };
 }
@@ -139,6 +141,15 @@ std::vector<ConfigRule> build_rules() {
          if (!c.train.steps && !c.train.epochs) return "train: neither steps nor epochs is set; set exactly one";
          return std::nullopt;
        }},
+      // Absurd lengths: epochs: 2e16 would overflow the step count into a run of 0 steps.
+      {{"train.steps", "train.epochs", "train.batch_size", "data.dataset", "data.train_size"},
+       [](const RunConfig& c) { return length_problem(c); }},
+      // The memory a run needs, from the shapes: a 2,000,000-wide layer is refused here, not after
+      // a minute of allocating (limits.hpp).
+      {{"model.arch", "model.hidden", "model.channels", "model.fc", "model.norm", "model.norm_position",
+        "model.dropout", "train.batch_size", "train.max_memory_mb", "data.dataset", "data.train_size",
+        "data.test_size"},
+       [](const RunConfig& c) { return memory_problem(c); }},
       {{"init.scheme", "init.std"},
        [](const RunConfig& c) -> std::optional<std::string> {
          if (c.init.scheme == "normal" && !c.init.std) return "init.std: required when init.scheme is 'normal'";

@@ -37,7 +37,14 @@ Shard parse_shard(const std::string& text) {
 std::optional<Shard> shard_from_slurm_env(const EnvLookup& env) {
   const char* id_text = env("SLURM_ARRAY_TASK_ID");
   const char* count_text = env("SLURM_ARRAY_TASK_COUNT");
-  if (!id_text || !count_text) return std::nullopt;
+  if (!id_text && !count_text) return std::nullopt;
+  // One without the other is not an array we can split (an old Slurm, a hand-set variable): running
+  // the whole plan in every task would repeat every run, so refuse.
+  if (!id_text || !count_text)
+    throw ConfigError(std::string(id_text ? "SLURM_ARRAY_TASK_ID" : "SLURM_ARRAY_TASK_COUNT") + "=" +
+                      (id_text ? id_text : count_text) + " is set but " +
+                      (id_text ? "SLURM_ARRAY_TASK_COUNT" : "SLURM_ARRAY_TASK_ID") +
+                      " is not: cannot tell this task's shard; pass --shard K/N (or unset it to run the whole plan)");
   const char* min_text = env("SLURM_ARRAY_TASK_MIN");
   const char* step_text = env("SLURM_ARRAY_TASK_STEP");
   const auto id = parse_long(id_text), count = parse_long(count_text);

@@ -22,7 +22,8 @@ Shard parse_shard(const std::string& text);
 // Reads an environment variable (nullptr when unset); std::getenv by default, a map in tests.
 using EnvLookup = std::function<const char*(const char*)>;
 
-// The shard of a Slurm array task, or nullopt outside an array job. The array's tasks must be
+// The shard of a Slurm array task, or nullopt outside an array job (neither SLURM_ARRAY_TASK_ID nor
+// SLURM_ARRAY_TASK_COUNT set; one without the other is a ConfigError). The array's tasks must be
 // MIN, MIN+STEP, ..., MIN+(COUNT-1)*STEP (any MIN; STEP 1 unless SLURM_ARRAY_TASK_STEP says
 // otherwise): task ID runs shard (ID - MIN) / STEP of COUNT. ConfigError for values that do
 // not fit that (for instance an array with gaps: --array=1,5,9 gives COUNT 3 but ID 9).

@@ -84,7 +84,11 @@ std::optional<std::string> closest(std::string_view word, const std::vector<std:
   const std::size_t limit = std::max<std::size_t>(1, w.size() / 3);
   std::size_t best_distance = limit + 1;
   for (const auto& c : candidates) {
-    const std::size_t d = edit_distance(w, normalized(c));
+    const std::string n = normalized(c);
+    // The distance is at least the difference in length: skip hopeless candidates without the
+    // quadratic edit distance (a 100 KB key from a hostile config).
+    if (std::max(w.size(), n.size()) - std::min(w.size(), n.size()) > limit) continue;
+    const std::size_t d = edit_distance(w, n);
     if (d < best_distance && d < std::max(w.size(), c.size())) {
       best = &c;
       best_distance = d;

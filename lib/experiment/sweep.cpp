@@ -85,13 +85,27 @@ bool section_value_ok(const ordered_json& base, const std::string& section, cons
   return ok;
 }
 
-// The sweep object -> axes of valid values, each value checked on its own at sweep.<key>[i].
+// The sweep object -> axes of valid values, each value checked on its own at sweep.<key>[i]. The
+// key of an axis left without a valid value goes to `bad_keys`.
 std::vector<SweepAxis> check_sweep(const ordered_json& sweep, const ordered_json& base,
-                                   std::vector<std::string>& problems) {
+                                   std::vector<std::string>& problems, std::vector<std::string>& bad_keys) {
   std::vector<SweepAxis> axes;
   if (sweep.is_null()) return axes;  // no sweep (absent or null): one run
   if (!sweep.is_object()) {
     problems.push_back("sweep: expected an object (dotted key -> list of values), got " + describe(json(sweep)));
+    return axes;
+  }
+  // Too many runs is known from the list sizes alone: refuse before checking millions of values.
+  std::size_t combinations = 1;
+  std::string sizes;
+  for (auto it = sweep.begin(); it != sweep.end(); ++it)
+    if (it->is_array() && !it->empty()) {
+      if (__builtin_mul_overflow(combinations, it->size(), &combinations)) combinations = SIZE_MAX;
+      sizes += (sizes.empty() ? "" : " x ") + std::to_string(it->size());
+    }
+  if (combinations > kMaxRuns) {
+    problems.push_back("sweep: " + (combinations == SIZE_MAX ? "over " + std::to_string(SIZE_MAX) : std::to_string(combinations)) +
+                       " runs (" + sizes + " values); the limit is " + std::to_string(kMaxRuns));
     return axes;
   }
   for (auto it = sweep.begin(); it != sweep.end(); ++it) {
@@ -142,37 +156,95 @@ std::vector<SweepAxis> check_sweep(const ordered_json& sweep, const ordered_json
       axis.values.push_back(*value);
     }
     if (!axis.values.empty()) axes.push_back(std::move(axis));
+    else bad_keys.push_back(key);
   }
   return axes;
 }
 
-// Calls fn(point, "key=value, ...") for every combination of the values of `relevant` axes (once
-// with an empty point when there are none).
+// Calls fn(point, digits) for every combination of the values of `relevant` axes (digits[k]: the
+// index of the value of relevant[k]; once with an empty point when there are none).
 template <typename Fn>
 void for_each_combination(const std::vector<const SweepAxis*>& relevant, Fn&& fn) {
   std::vector<std::size_t> sizes, digits(relevant.size(), 0);
   for (const auto* axis : relevant) sizes.push_back(axis->values.size());
   do {
     Point point;
-    std::string where;
-    for (std::size_t k = 0; k < relevant.size(); ++k) {
-      const json& value = relevant[k]->values[digits[k]];
-      point.emplace_back(relevant[k]->key, value);
-      where += (where.empty() ? "" : ", ") + relevant[k]->key + "=" + value.dump();
-    }
-    fn(point, where);
+    for (std::size_t k = 0; k < relevant.size(); ++k) point.emplace_back(relevant[k]->key, relevant[k]->values[digits[k]]);
+    fn(point, digits);
   } while (next_combination(digits, sizes));
 }
 
-void add_unique(std::vector<std::string>& problems, std::string line) {
-  if (std::find(problems.begin(), problems.end(), line) == problems.end()) problems.push_back(std::move(line));
-}
+// The problems that rules find on combinations of swept values, each reported once with the runs
+// it affects: a bad probe setting under a 30,000-seed sweep is one line, not 30,000.
+class ProblemGroups {
+ public:
+  ProblemGroups(std::size_t total_runs) : total_runs_(total_runs) {}
+
+  void add(const std::string& problem, const std::vector<const SweepAxis*>& relevant,
+           const std::vector<std::size_t>& digits) {
+    auto [it, added] = index_.emplace(problem, groups_.size());
+    if (added) groups_.push_back({problem, relevant, std::vector<std::vector<bool>>(relevant.size()), 0, digits});
+    Group& g = groups_[it->second];
+    for (std::size_t k = 0; k < relevant.size(); ++k) {
+      if (g.seen[k].empty()) g.seen[k].resize(relevant[k]->values.size(), false);
+      g.seen[k][digits[k]] = true;
+    }
+    ++g.combinations;
+  }
+
+  void emit(std::vector<std::string>& problems) const {
+    for (const auto& g : groups_) problems.push_back(g.problem + where(g));
+  }
+
+ private:
+  struct Group {
+    std::string problem;
+    std::vector<const SweepAxis*> relevant;
+    std::vector<std::vector<bool>> seen;  // per relevant axis: which of its values are affected
+    std::size_t combinations = 0;
+    std::vector<std::size_t> first;       // the first affected combination
+  };
+
+  std::string where(const Group& g) const {
+    if (g.relevant.empty()) return "";
+    std::string first;
+    for (std::size_t k = 0; k < g.relevant.size(); ++k)
+      first += (first.empty() ? "" : ", ") + g.relevant[k]->key + "=" + g.relevant[k]->values[g.first[k]].dump();
+    if (g.combinations == 1) return " (in the runs with " + first + ")";
+    std::size_t relevant_runs = 1;
+    for (const auto* axis : g.relevant) relevant_runs *= axis->values.size();
+    const std::size_t runs = g.combinations * (total_runs_ / relevant_runs);
+    // Per axis, the values of the affected runs; an axis whose every value is affected is no clue.
+    std::string values;
+    for (std::size_t k = 0; k < g.relevant.size(); ++k) {
+      std::vector<std::string> shown;
+      std::size_t count = 0;
+      for (std::size_t i = 0; i < g.seen[k].size(); ++i)
+        if (g.seen[k][i] && ++count <= 3) shown.push_back(g.relevant[k]->values[i].dump());
+      if (count == g.seen[k].size()) continue;
+      std::string text = g.relevant[k]->key + "=";
+      for (std::size_t i = 0; i < shown.size(); ++i) text += (i ? ", " : "") + shown[i];
+      if (count > shown.size()) text += " and " + std::to_string(count - shown.size()) + " more";
+      values += (values.empty() ? "" : "; ") + text;
+    }
+    if (runs == total_runs_) return " (in all " + std::to_string(runs) + " runs)";
+    return " (in " + std::to_string(runs) + " of " + std::to_string(total_runs_) + " runs, " +
+           (values.empty() ? "e.g. those with " + first : "those with " + values) + ")";
+  }
+
+  std::size_t total_runs_;
+  std::vector<Group> groups_;
+  std::unordered_map<std::string, std::size_t> index_;
+};
 
 // Rules between keys (schema.hpp) on the base, or on every combination of the axes a rule reads;
 // then the probe settings, against every combination of swept model, train and probe values.
+// Rules that read a key in `bad_keys` (refused values) are not checked: they would see a default.
 void check_rules(const ordered_json& base, const RunConfig& base_config, const std::vector<SweepAxis>& axes,
-                 std::vector<std::string>& problems) {
+                 const std::vector<std::string>& bad_keys, std::vector<std::string>& problems) {
+  ProblemGroups groups(product(axis_sizes(axes)));
   for (const auto& rule : config_rules()) {
+    if (reads_any(rule, bad_keys)) continue;
     std::vector<const SweepAxis*> relevant;
     for (const auto& axis : axes)
       if (std::any_of(rule.keys.begin(), rule.keys.end(), [&](const auto& k) { return path_within(k, axis.key); }))
@@ -181,22 +253,22 @@ void check_rules(const ordered_json& base, const RunConfig& base_config, const s
       if (auto problem = rule.check(base_config)) problems.push_back(*problem);
       continue;
     }
-    for_each_combination(relevant, [&](const Point& point, const std::string& where) {
-      if (auto problem = rule.check(check_run_config(apply_point(base, point)).config))
-        add_unique(problems, *problem + " (in the runs with " + where + ")");
+    for_each_combination(relevant, [&](const Point& point, const std::vector<std::size_t>& digits) {
+      if (auto problem = rule.check(check_run_config(apply_point(base, point)).config)) groups.add(*problem, relevant, digits);
     });
   }
   const bool probes_swept = std::any_of(axes.begin(), axes.end(), [](const SweepAxis& a) { return path_within(a.key, "probes"); });
-  if (!probes_swept && (base_config.probes.is_null() || base_config.probes.empty())) return;
-  std::vector<const SweepAxis*> relevant;
-  for (const auto& axis : axes)
-    for (const char* section : {"probes", "model", "train"})
-      if (path_within(axis.key, section)) relevant.push_back(&axis);
-  for_each_combination(relevant, [&](const Point& point, const std::string& where) {
-    const RunConfig config = point.empty() ? base_config : check_run_config(apply_point(base, point)).config;
-    for (auto& problem : check_probes(config.probes, config.model, config.train))
-      add_unique(problems, where.empty() ? problem : problem + " (in the runs with " + where + ")");
-  });
+  if (probes_swept || !(base_config.probes.is_null() || base_config.probes.empty())) {
+    std::vector<const SweepAxis*> relevant;
+    for (const auto& axis : axes)
+      for (const char* section : {"probes", "model", "train"})
+        if (path_within(axis.key, section)) relevant.push_back(&axis);
+    for_each_combination(relevant, [&](const Point& point, const std::vector<std::size_t>& digits) {
+      const RunConfig config = point.empty() ? base_config : check_run_config(apply_point(base, point)).config;
+      for (auto& problem : check_probes(config.probes, config.model, config.train)) groups.add(problem, relevant, digits);
+    });
+  }
+  groups.emit(problems);
 }
 
 // Marks the problems at paths that --set wrote, so the user looks at the command line, not the file.
@@ -227,13 +299,20 @@ Experiment parse_experiment(const std::string& text, const std::string& source_n
     }
   ConfigCheck base = check_run_config(doc);
   problems.insert(problems.end(), base.key_problems.begin(), base.key_problems.end());
-  std::vector<SweepAxis> axes = check_sweep(sweep, doc, problems);
+  std::vector<std::string> bad_keys = std::move(base.bad_keys);
+  std::vector<SweepAxis> axes = check_sweep(sweep, doc, problems, bad_keys);
   const std::size_t count = product(axis_sizes(axes));
   if (count > kMaxRuns) problems.push_back(too_many_runs(count));
-  else if (doc.is_object()) check_rules(doc, base.config, axes, problems);
+  else if (doc.is_object()) check_rules(doc, base.config, axes, bad_keys, problems);
 
   if (!problems.empty()) {
     mark_set_paths(problems, set_paths);
+    // Past a screenful the rest is noise (a generated file with 10,000 bad values): say how many.
+    if (problems.size() > kMaxProblems) {
+      const std::size_t hidden = problems.size() - kMaxProblems;
+      problems.resize(kMaxProblems);
+      problems.push_back("... and " + std::to_string(hidden) + " more problems");
+    }
     throw ConfigError(std::move(problems));
   }
   return Experiment{base.config.name, base.config.description, json(doc), std::move(axes)};
@@ -244,9 +323,12 @@ Experiment load_experiment(const std::string& path, const std::vector<std::strin
   if (std::filesystem::is_directory(path, ec)) throw ConfigError(path + ": is a directory, not a config file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError(path + ": cannot open the config file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_experiment(text.str(), path, sets);
+  // At most one byte over the limit is read (parse_experiment refuses it): a 40 MB file, or
+  // /dev/zero, costs nothing.
+  std::string text(kMaxConfigBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  return parse_experiment(text, path, sets);
 }
 
 std::size_t run_count(const Experiment& experiment) { return product(axis_sizes(experiment.sweep)); }
@@ -289,7 +371,12 @@ std::vector<PlannedRun> expand(const Experiment& experiment) {
 
 std::string run_id(const json& resolved) {
   json canonical = resolved;
-  if (canonical.is_object()) canonical.erase("description");
+  if (canonical.is_object()) {
+    canonical.erase("description");
+    // A resource limit, not part of the experiment: the same run under another limit is the same run.
+    if (auto train = canonical.find("train"); train != canonical.end() && train->is_object())
+      train->erase("max_memory_mb");
+  }
   const std::string text = canonical.dump(-1, ' ', false, json::error_handler_t::replace);
   std::uint64_t hash = 0xcbf29ce484222325ULL;  // FNV-1a offset basis
   for (const unsigned char c : text) {

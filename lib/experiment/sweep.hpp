@@ -15,6 +15,8 @@ namespace bnlab {
 
 // More runs than this in one experiment is a config error (a typo in a sweep, not a plan).
 inline constexpr std::size_t kMaxRuns = 100000;
+// Problems listed for one config; more are counted in a last line "... and N more problems".
+inline constexpr std::size_t kMaxProblems = 50;
 
 struct SweepAxis {
   std::string key;                        // dotted config path: "optimizer.lr"
@@ -58,8 +60,8 @@ std::size_t run_count(const Experiment& experiment);
 std::vector<PlannedRun> expand(const Experiment& experiment);
 
 // A short stable name of a resolved run config: the 64-bit FNV-1a hash of the canonical JSON text
-// (keys sorted, no spaces: nlohmann::json::dump()) of `resolved` without "description" (editing a
-// description must not orphan finished runs), xor-folded to 48 bits, as 12 lowercase hex digits.
+// (keys sorted, no spaces: nlohmann::json::dump()) of `resolved` without "description" and
+// "train.max_memory_mb" (editing a description or a limit must not orphan finished runs), xor-folded to 48 bits, as 12 lowercase hex digits.
 // Same config -> same id whatever the key order of the file; any value change -> another id.
 std::string run_id(const nlohmann::json& resolved);
 

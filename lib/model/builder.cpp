@@ -39,6 +39,21 @@ void add_dropout(Network& net, const ModelConfig& model, Rng& rng) {
   if (model.dropout > 0) net.add(std::make_unique<Dropout>(model.dropout, rng.next()));
 }
 
+// Runs fn (which adds the layers of one config entry), naming that entry in an allocation failure:
+// "model.hidden[0] (linear 784 -> 2000000): cannot allocate 5981 MB for a tensor (2000000,784)".
+template <class Fn>
+void named(const std::string& entry, Fn&& fn) {
+  try {
+    fn();
+  } catch (const MemoryError& e) {
+    throw MemoryError(entry + ": " + e.what());
+  }
+}
+
+std::string entry_name(const char* key, std::size_t i, const std::string& layer) {
+  return std::string(key) + "[" + std::to_string(i) + "] (" + layer + ")";
+}
+
 }  // namespace
 
 std::unique_ptr<Network> build_model(const ModelConfig& model, const NormConfig& norm, const InitConfig& init,
@@ -53,36 +68,47 @@ std::unique_ptr<Network> build_model(const ModelConfig& model, const NormConfig&
   if (model.arch == "mlp") {
     std::int64_t width = input_shape[0] * input_shape[1] * input_shape[2];
     net = std::make_unique<Network>(Dims{width});
-    for (const auto h : model.hidden) {
-      net->add(std::make_unique<Linear>(width, h, bias));
-      add_norm_and_activation(*net, model, norm, h, /*after_conv=*/false, options, rng);
-      add_dropout(*net, model, rng);
+    for (std::size_t i = 0; i < model.hidden.size(); ++i) {
+      const auto h = model.hidden[i];
+      named(entry_name("model.hidden", i, "linear " + std::to_string(width) + " -> " + std::to_string(h)), [&] {
+        net->add(std::make_unique<Linear>(width, h, bias));
+        add_norm_and_activation(*net, model, norm, h, /*after_conv=*/false, options, rng);
+        add_dropout(*net, model, rng);
+      });
       width = h;
     }
-    net->add(std::make_unique<Linear>(width, num_classes, true));
+    named("the classifier (linear " + std::to_string(width) + " -> " + std::to_string(num_classes) + ")",
+          [&] { net->add(std::make_unique<Linear>(width, num_classes, true)); });
   } else if (model.arch == "cnn") {
     net = std::make_unique<Network>(input_shape);
     std::int64_t channels = input_shape[0], height = input_shape[1], width = input_shape[2];
-    for (const auto c : model.channels) {
+    for (std::size_t i = 0; i < model.channels.size(); ++i) {
+      const auto c = model.channels[i];
       if (height < 2 || width < 2)
         throw ConfigError("model.channels: too many conv blocks for " + std::to_string(input_shape[1]) + "x" +
                           std::to_string(input_shape[2]) + " images (each halves the size)");
-      net->add(std::make_unique<Conv2d>(channels, c, 3, 1, bias));
-      add_norm_and_activation(*net, model, norm, c, /*after_conv=*/true, options, rng);
-      net->add(std::make_unique<MaxPool2d>(2, 2));
+      named(entry_name("model.channels", i, "conv3x3 " + std::to_string(channels) + " -> " + std::to_string(c)), [&] {
+        net->add(std::make_unique<Conv2d>(channels, c, 3, 1, bias));
+        add_norm_and_activation(*net, model, norm, c, /*after_conv=*/true, options, rng);
+        net->add(std::make_unique<MaxPool2d>(2, 2));
+      });
       channels = c;
       height /= 2;
       width /= 2;
     }
     net->add(std::make_unique<Flatten>());
     std::int64_t features = channels * height * width;
-    for (const auto h : model.fc) {
-      net->add(std::make_unique<Linear>(features, h, bias));
-      add_norm_and_activation(*net, model, norm, h, /*after_conv=*/false, options, rng);
-      add_dropout(*net, model, rng);
+    for (std::size_t i = 0; i < model.fc.size(); ++i) {
+      const auto h = model.fc[i];
+      named(entry_name("model.fc", i, "linear " + std::to_string(features) + " -> " + std::to_string(h)), [&] {
+        net->add(std::make_unique<Linear>(features, h, bias));
+        add_norm_and_activation(*net, model, norm, h, /*after_conv=*/false, options, rng);
+        add_dropout(*net, model, rng);
+      });
       features = h;
     }
-    net->add(std::make_unique<Linear>(features, num_classes, true));
+    named("the classifier (linear " + std::to_string(features) + " -> " + std::to_string(num_classes) + ")",
+          [&] { net->add(std::make_unique<Linear>(features, num_classes, true)); });
   } else {
     throw ConfigError("model.arch: unknown architecture '" + model.arch + "'");
   }

@@ -36,6 +36,9 @@ class Network {
   std::string summary() const;
 
  private:
+  template <class Fn>
+  void named(std::size_t i, Fn&& fn) const;  // runs fn, naming layer i in the errors it throws
+
   Dims input_shape_;
   std::vector<std::unique_ptr<Layer>> layers_;
   std::vector<const Tensor*> train_outputs_, eval_outputs_;

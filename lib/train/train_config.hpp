@@ -19,6 +19,12 @@ struct OptimizerConfig {
   double effective_lr(std::int64_t batch_size) const;
 };
 
+// Longest run and most samples a config may ask for (checked by the schema and the trainer): far
+// beyond any real run (1e15 steps of 0.1 ms are 3,000 years), yet every step and sample count fits
+// an int64, so an absurd `epochs: 2e16` is refused instead of overflowing into a 0-step run.
+inline constexpr double kMaxSteps = 1e15;
+inline constexpr double kMaxSamples = 1e18;
+
 struct TrainConfig {
   std::int64_t batch_size = 60;
   std::optional<std::int64_t> steps;         // exactly one of steps / epochs
@@ -27,6 +33,11 @@ struct TrainConfig {
   std::int64_t seed = 1;
   std::optional<double> target_accuracy = 0.8;
   double divergence_loss = 1000;
+  std::optional<std::int64_t> max_memory_mb;  // refuse a run estimated above this (null: the machine's memory)
 };
+
+// The steps a run trains: `steps`, or ceil(epochs * full batches per epoch), in double so that no
+// value can overflow (compare with kMaxSteps before converting).
+double planned_steps_exact(const TrainConfig& train, std::int64_t train_samples);
 
 }  // namespace bnlab

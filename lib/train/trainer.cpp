@@ -1,8 +1,11 @@
 #include "train/trainer.hpp"
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <cmath>
 
+#include "core/errors.hpp"
 #include "core/float_env.hpp"
 #include "core/random.hpp"
 #include "data/batcher.hpp"
@@ -16,9 +19,13 @@ double seconds_since(Clock::time_point t0) { return std::chrono::duration<double
 }  // namespace
 
 std::int64_t planned_steps(const TrainConfig& train, std::int64_t train_samples) {
-  if (train.steps) return *train.steps;
-  const std::int64_t per_epoch = std::max<std::int64_t>(1, train_samples / train.batch_size);
-  return static_cast<std::int64_t>(std::ceil(train.epochs.value_or(1.0) * static_cast<double>(per_epoch)));
+  const double steps = planned_steps_exact(train, train_samples);
+  // The schema refuses these for the data set it expects; an IDX folder larger than that (or a
+  // caller that skipped validation) must still not overflow into a run of 0 steps.
+  if (!(steps <= kMaxSteps) || steps * static_cast<double>(train.batch_size) > kMaxSamples)
+    throw ConfigError("train: " + fmt::format("{:g}", steps) + " steps of batch " + std::to_string(train.batch_size) +
+                      " on " + std::to_string(train_samples) + " samples is too long a run (at most 1e15 steps, 1e18 samples)");
+  return static_cast<std::int64_t>(steps);
 }
 
 Trainer::Trainer(Network& net, const Dataset& train, const Dataset& test, const TrainConfig& train_config,

@@ -234,7 +234,9 @@ TEST_CASE("Slurm array tasks select their shard, also with an array that does no
     });
   };
   CHECK_FALSE(shard_for({}).has_value());
-  CHECK_FALSE(shard_for({{"SLURM_ARRAY_TASK_ID", "3"}}).has_value());  // COUNT missing: not an array
+  // One without the other would run the whole plan in every task: refused.
+  CHECK_THROWS_AS(shard_for({{"SLURM_ARRAY_TASK_ID", "3"}}), ConfigError);
+  CHECK_THROWS_AS(shard_for({{"SLURM_ARRAY_TASK_COUNT", "4"}}), ConfigError);
   auto s = shard_for({{"SLURM_ARRAY_TASK_ID", "2"}, {"SLURM_ARRAY_TASK_COUNT", "4"}, {"SLURM_ARRAY_TASK_MIN", "0"}});
   REQUIRE(s);
   CHECK((s->index == 2 && s->count == 4));

@@ -74,7 +74,7 @@ TEST_CASE("a sweep over the run limit is a config error", "[sweep]") {
   for (int i = 1; i <= 100; ++i) sizes.push_back(i), ghosts.push_back(i);
   const json config = {{"name", "big"},
                        {"sweep", {{"train.seed", seeds}, {"norm.group_size", sizes}, {"norm.ghost_batch_size", ghosts}}}};
-  CHECK(problems_of(config.dump()) == std::vector<std::string>{"sweep: 1200000 runs; the limit is 100000"});
+  CHECK(problems_of(config.dump()) == std::vector<std::string>{"sweep: 1200000 runs (100 x 100 x 120 values); the limit is 100000"});
 }
 
 TEST_CASE("plan order: first sweep key outermost, last fastest", "[sweep]") {

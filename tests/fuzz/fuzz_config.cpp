@@ -3,7 +3,9 @@
 // bnlab::ConfigError. An experiment it accepts must then expand without any error (validation
 // promised every run is valid and distinct), and every run must round-trip through its resolved
 // JSON with the same run id. Anything else (another exception, a crash, a sanitizer report) is a
-// bug. Build: cmake -DBNLAB_FUZZ=ON with clang, or see the command in tests/fuzz/README.md.
+// bug, and so is a rejection listing more than kMaxProblems + 1 problems; libFuzzer's -timeout and
+// -rss_limit_mb (scripts/test.sh) make a slow or memory-hungry input a bug too. Build: cmake
+// -DBNLAB_FUZZ=ON with clang, or see the command in tests/fuzz/README.md.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -41,6 +43,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     experiment = bnlab::parse_experiment(text, "fuzz.json", sets);
   } catch (const bnlab::ConfigError& e) {
     if (e.problems().empty()) bug("ConfigError without problems", text);
+    // One line per distinct problem, capped: a 30,000-run sweep must not print 30,000 lines.
+    if (e.problems().size() > bnlab::kMaxProblems + 1) bug("more problems than kMaxProblems", e.what());
     return 0;
   }
   const std::size_t count = bnlab::run_count(experiment);
