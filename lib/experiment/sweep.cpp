@@ -219,15 +219,22 @@ Experiment parse_experiment(const std::string& text, const std::string& source_n
   std::vector<std::string> set_paths;
   apply_sets(doc, sets, problems, set_paths);
 
-  ordered_json sweep;
-  if (doc.is_object())
+  ordered_json sweep, claims_json;
+  if (doc.is_object()) {
     if (auto it = doc.find("sweep"); it != doc.end()) {
       sweep = *it;
       doc.erase(it);
     }
+    if (auto it = doc.find("claims"); it != doc.end()) {  // judged on the results, never part of a run
+      claims_json = *it;
+      doc.erase(it);
+    }
+  }
   ConfigCheck base = check_run_config(doc);
   problems.insert(problems.end(), base.key_problems.begin(), base.key_problems.end());
   std::vector<SweepAxis> axes = check_sweep(sweep, doc, problems);
+  std::vector<Claim> claims;
+  if (!claims_json.is_null()) claims = parse_claims(json(claims_json), axes, problems);
   const std::size_t count = product(axis_sizes(axes));
   if (count > kMaxRuns) problems.push_back(too_many_runs(count));
   else if (doc.is_object()) check_rules(doc, base.config, axes, problems);
@@ -236,7 +243,7 @@ Experiment parse_experiment(const std::string& text, const std::string& source_n
     mark_set_paths(problems, set_paths);
     throw ConfigError(std::move(problems));
   }
-  return Experiment{base.config.name, base.config.description, json(doc), std::move(axes)};
+  return Experiment{base.config.name, base.config.description, json(doc), std::move(axes), std::move(claims)};
 }
 
 Experiment load_experiment(const std::string& path, const std::vector<std::string>& sets) {
