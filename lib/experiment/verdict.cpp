@@ -65,7 +65,8 @@ std::vector<ClaimResult> judge_claims(const CsvTable& runs, const std::vector<Cl
     } catch (const ConfigError& e) {
       r.result.difference = stats::describe({});
       r.result.p = std::nan("");
-      r.note = e.problems().front() + (e.problems().size() > 1 ? fmt::format(" (and {} more)", e.problems().size() - 1) : "");
+      r.note = e.problems().front();
+      if (e.problems().size() > 1) r.note += fmt::format(" (and {} more)", e.problems().size() - 1);
     }
     results.push_back(std::move(r));
   }
@@ -110,7 +111,8 @@ std::vector<Claim> stored_claims(const fs::path& experiment_dir) {
   const fs::path path = experiment_dir / "claims.json";
   std::error_code ec;
   if (!fs::exists(path, ec))
-    throw ConfigError(path.string() + ": no such file (the experiment states no claims; give its config with --config)");
+    throw ConfigError(path.string() +
+                      ": no such file (the experiment states no claims; give its config with --config)");
   json stored;
   try {
     stored = json::parse(read_file(path));

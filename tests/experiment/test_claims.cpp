@@ -14,13 +14,19 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-const char* kSweep = R"("sweep": {"model.norm": ["none", "batch"], "optimizer.lr": [0.1, 1.0], "train.seed": [1, 2, 3]})";
+const char* kSweep =
+    R"("sweep": {"model.norm": ["none", "batch"], "optimizer.lr": [0.1, 1.0], "train.seed": [1, 2, 3]})";
 
-std::string with_claims(const std::string& claims) { return config_with(std::string(kSweep) + R"(, "claims": )" + claims); }
+std::string with_claims(const std::string& claims) {
+  std::string sections = kSweep;
+  sections.append(", \"claims\": ").append(claims);
+  return config_with(sections);
+}
 
-const char* kGoodClaim = R"({"id": "bn_better", "claim": "BN ends more accurate than no norm", "metric": "final_test_acc",
-                             "compare": {"model.norm": ["batch", "none"]}, "where": {"optimizer.lr": 0.1},
-                             "expect": "greater", "margin": 0.01})";
+const char* kGoodClaim =
+    R"({"id": "bn_better", "claim": "BN ends more accurate than no norm", "metric": "final_test_acc",
+        "compare": {"model.norm": ["batch", "none"]}, "where": {"optimizer.lr": 0.1},
+        "expect": "greater", "margin": 0.01})";
 
 }  // namespace
 
@@ -79,8 +85,8 @@ TEST_CASE("claims are checked against the sweep, each problem at its JSON path",
         std::vector<std::string>{"claims[0].where.model.norm: the compared key cannot also be fixed",
                                  "claims[0].where.optimizer.lr: 0.5 is not among the swept values of optimizer.lr "
                                  "(0.1, 1.0)"});
-  const auto problems = problems_of(with_claims(R"([{"id": "a b", "metric": "final_acc", "compare": {"model.norm": "batch"},
-      "expect": "bigger", "margin": -1, "colour": 1}, 3])"));
+  const auto problems = problems_of(with_claims(R"([{"id": "a b", "metric": "final_acc",
+      "compare": {"model.norm": "batch"}, "expect": "bigger", "margin": -1, "colour": 1}, 3])"));
   CHECK(problems == std::vector<std::string>{
                         "claims[0].colour: unknown key; a claim has id, claim, metric, compare, where, expect, margin, "
                         "diverged_as",
@@ -101,8 +107,9 @@ TEST_CASE("claims are checked against the sweep, each problem at its JSON path",
 
 TEST_CASE("verdicts from a runs.csv: where restricts, pairs by seed, notes what could not be judged", "[claims]") {
   const auto claims = parse_experiment(with_claims(std::string("[") + kGoodClaim + R"(,
-      {"id": "similar_at_high_lr", "claim": "c", "metric": "final_test_acc", "compare": {"model.norm": ["batch", "none"]},
-       "where": {"optimizer.lr": 1.0}, "expect": "similar", "margin": 0.05}])"),
+      {"id": "similar_at_high_lr", "claim": "c", "metric": "final_test_acc",
+       "compare": {"model.norm": ["batch", "none"]}, "where": {"optimizer.lr": 1.0}, "expect": "similar",
+       "margin": 0.05}])"),
                                        "t.json")
                           .claims;
   CsvTable runs;

@@ -34,6 +34,13 @@ const CsvTable kRuns = runs_table({
     {"n5", "failed", "none", "1", "2", "", ""},
 });
 
+// final_test_acc(key=a) - final_test_acc(key=b), faceted by default
+Comparison accuracy(const std::string& key, const std::string& a, const std::string& b,
+                    std::optional<std::vector<std::string>> by = std::nullopt,
+                    std::optional<double> diverged_as = std::nullopt) {
+  return {.metric = "final_test_acc", .key = key, .a = a, .b = b, .by = std::move(by), .diverged_as = diverged_as};
+}
+
 }  // namespace
 
 TEST_CASE("summary groups by every swept key but the seed and counts diverged and failed runs apart",
@@ -83,7 +90,7 @@ TEST_CASE("summary --by pools the other keys; unknown keys and metrics name the 
 }
 
 TEST_CASE("compare pairs runs by seed within each facet", "[compare]") {
-  const auto t = compare_runs(kRuns, {"final_test_acc", "model.norm", "batch", "none"});
+  const auto t = compare_runs(kRuns, accuracy("model.norm", "batch", "none"));
   CHECK(t.facets == std::vector<std::string>{"optimizer.lr"});
   REQUIRE(t.rows.size() == 2);
   const auto& low = t.rows[0];
@@ -102,13 +109,14 @@ TEST_CASE("compare pairs runs by seed within each facet", "[compare]") {
   // numbers typed differently still match: 0.10 is the cell 0.1 (seed 3 ran at lr 0.1 only: left out)
   auto two_seeds = kRuns;
   two_seeds.rows.erase(two_seeds.rows.begin() + 4, two_seeds.rows.begin() + 6);
-  const auto by_lr = compare_runs(two_seeds, {"final_test_acc", "optimizer.lr", "0.10", "1e0", {{"model.norm"}}});
+  const auto by_lr =
+      compare_runs(two_seeds, accuracy("optimizer.lr", "0.10", "1e0", std::vector<std::string>{"model.norm"}));
   REQUIRE(by_lr.rows.size() == 2);
   CHECK(by_lr.rows[0].result.difference.n == 2);  // batch: seeds 1 and 2 at both learning rates
   CHECK_THAT(by_lr.rows[0].result.difference.mean, WithinAbs(0.2, 1e-12));
   CHECK(by_lr.rows[1].excluded == 2);
   // pooled over the learning rates, and a diverged run counted at a given value (chance accuracy)
-  const auto pooled = compare_runs(kRuns, {"final_test_acc", "model.norm", "batch", "none", {{}}, 0.1});
+  const auto pooled = compare_runs(kRuns, accuracy("model.norm", "batch", "none", std::vector<std::string>{}, 0.1));
   REQUIRE(pooled.rows.size() == 1);
   CHECK(pooled.rows[0].facet.empty());
   CHECK(pooled.rows[0].result.difference.n == 4);  // 3 pairs at lr 0.1, seed 1 at lr 1 (0.7 - 0.1)
@@ -119,15 +127,16 @@ TEST_CASE("compare pairs runs by seed within each facet", "[compare]") {
 TEST_CASE("compare names unpaired runs, duplicates and unknown values", "[compare]") {
   auto missing = kRuns;
   missing.rows.erase(missing.rows.begin() + 5);  // n3: batch at seed 3 has no partner
-  CHECK_THROWS_WITH(compare_runs(missing, {"final_test_acc", "model.norm", "batch", "none"}),
+  CHECK_THROWS_WITH(compare_runs(missing, accuracy("model.norm", "batch", "none")),
                     Contains("unpaired: no run with model.norm=none and optimizer.lr=0.1, train.seed=3 "
                              "(its partner is run b3)"));
   auto duplicate = kRuns;
   duplicate.rows.push_back({"b1x", "ok", "batch", "0.1", "1", "0.91", ""});
-  CHECK_THROWS_WITH(compare_runs(duplicate, {"final_test_acc", "model.norm", "batch", "none"}),
+  CHECK_THROWS_WITH(compare_runs(duplicate, accuracy("model.norm", "batch", "none")),
                     Contains("runs b1 and b1x both have model.norm=batch"));
-  CHECK_THROWS_WITH(compare_runs(kRuns, {"final_test_acc", "model.norm", "batch", "group"}),
+  CHECK_THROWS_WITH(compare_runs(kRuns, accuracy("model.norm", "batch", "group")),
                     Contains("no run has model.norm=group"));
-  CHECK_THROWS_WITH(compare_runs(kRuns, {"final_test_acc", "model.norm", "batch", "none", {{"model.norm"}}}),
+  const auto key_as_facet = accuracy("model.norm", "batch", "none", std::vector<std::string>{"model.norm"});
+  CHECK_THROWS_WITH(compare_runs(kRuns, key_as_facet),
                     Contains("cannot be both"));
 }
