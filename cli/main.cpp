@@ -9,6 +9,11 @@ int main(int argc, char** argv) {
                "Write a JSON config, run it, get CSV files (README.md explains every key and column)."};
   app.set_version_flag("--version", std::string("bnlab ") + BNLAB_VERSION);
   app.require_subcommand(1);
+  app.fallthrough();  // --color may also follow the subcommand
+  std::string color = "auto";
+  app.add_option("--color", color, "Colour the log on stderr: auto (a terminal, unless NO_COLOR is set), always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->each([](const std::string& when) { bnlab::cli::set_color(when); });
   int exit_code = bnlab::cli::kOk;
   bnlab::cli::setup_run(app, exit_code);
   bnlab::cli::setup_plan(app, exit_code);
