@@ -229,6 +229,7 @@ Experiment parse_experiment(const std::string& text, const std::string& source_n
       claims_json = *it;
       doc.erase(it);
     }
+    if (auto it = doc.find("$schema"); it != doc.end() && it->is_string()) doc.erase(it);  // for editors only
   }
   ConfigCheck base = check_run_config(doc);
   problems.insert(problems.end(), base.key_problems.begin(), base.key_problems.end());
