@@ -1,6 +1,7 @@
 #include "experiment/json_schema.hpp"
 
 #include "experiment/claims.hpp"
+#include "experiment/config.hpp"
 #include "experiment/schema.hpp"
 
 namespace bnlab {
