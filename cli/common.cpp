@@ -4,14 +4,32 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
 #include <iostream>
 
 #include "core/errors.hpp"
 
 namespace bnlab::cli {
 
+namespace {
+std::string g_color = "auto";
+}
+
+void set_color(const std::string& when) { g_color = when; }
+
+bool colors_wanted(bool is_terminal) {
+  if (g_color == "always") return true;
+  if (g_color == "never") return false;
+  const char* no_color = std::getenv("NO_COLOR");  // https://no-color.org: set and non-empty means no colour
+  return is_terminal && !(no_color && *no_color);
+}
+
 void setup_logging(int verbosity) {
-  auto logger = spdlog::stderr_color_mt("bnlab");
+  // spdlog colours only a terminal by itself; NO_COLOR and --color decide before it.
+  const auto mode = g_color == "always" ? spdlog::color_mode::always
+                    : colors_wanted(true) ? spdlog::color_mode::automatic
+                                          : spdlog::color_mode::never;
+  auto logger = spdlog::stderr_color_mt("bnlab", mode);
   logger->set_pattern("%^[%H:%M:%S %l]%$ %v");
   spdlog::set_default_logger(logger);
   spdlog::set_level(verbosity < 0 ? spdlog::level::warn : verbosity > 0 ? spdlog::level::debug : spdlog::level::info);

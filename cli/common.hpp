@@ -9,6 +9,11 @@ namespace bnlab::cli {
 
 enum Exit : int { kOk = 0, kRunFailed = 1, kBadInput = 2, kBadData = 3 };
 
+// --color=auto|always|never (main.cpp). auto: colours on a terminal unless NO_COLOR is set and
+// non-empty (no-color.org); always and never override NO_COLOR.
+void set_color(const std::string& when);
+bool colors_wanted(bool is_terminal);
+
 // -q / -v / SPDLOG_LEVEL: logs go to stderr only.
 void setup_logging(int verbosity);  // -1 quiet (warnings and errors), 0 info, 1 debug
 

@@ -2,6 +2,8 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "commands.hpp"
@@ -12,12 +14,26 @@
 namespace bnlab::cli {
 
 void setup_info(CLI::App& app, int& exit_code) {
+  auto json_output = std::make_shared<bool>(false);
   auto* cmd = app.add_subcommand("info", "Versions, CPU ISA oneDNN uses, threads, data paths");
-  cmd->callback([&exit_code] {
+  cmd->add_flag("--json", *json_output, "One JSON object on stdout instead of the table");
+  cmd->callback([json_output, &exit_code] {
     namespace fs = std::filesystem;
     const fs::path dir = default_fashion_mnist_dir();
     std::error_code ec;
     const bool found = fs::exists(dir / "train-images-idx3-ubyte.gz", ec) || fs::exists(dir / "train-images-idx3-ubyte", ec);
+    exit_code = kOk;
+    if (*json_output) {
+      const nlohmann::json info = {{"bnlab", BNLAB_VERSION},
+                                   {"onednn", dnnl_version()},
+                                   {"onednn_isa", dnnl_isa()},
+                                   {"cores", std::thread::hardware_concurrency()},
+                                   {"threads", num_threads()},
+                                   {"fashion_mnist_dir", dir.string()},
+                                   {"fashion_mnist_found", found}};
+      std::cout << info.dump(2) << '\n';
+      return;
+    }
     std::cout << "bnlab          " << BNLAB_VERSION << '\n'
               << "oneDNN         " << dnnl_version() << '\n'
               << "oneDNN ISA     " << dnnl_isa() << '\n'
@@ -25,7 +41,6 @@ void setup_info(CLI::App& app, int& exit_code) {
               << "threads        " << num_threads() << " (OpenMP default; `run --threads` sets it per run)\n"
               << "fashion-mnist  " << dir.string() << (found ? " (found)" : " (not found: apt-get install dataset-fashion-mnist)")
               << '\n';
-    exit_code = kOk;
   });
 }
 

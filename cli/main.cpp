@@ -9,11 +9,19 @@ int main(int argc, char** argv) {
                "Write a JSON config, run it, get CSV files (README.md explains every key and column)."};
   app.set_version_flag("--version", std::string("bnlab ") + BNLAB_VERSION);
   app.require_subcommand(1);
+  app.fallthrough();  // --color may also follow the subcommand
+  std::string color = "auto";
+  app.add_option("--color", color, "Colour the log on stderr: auto (a terminal, unless NO_COLOR is set), always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->each([](const std::string& when) { bnlab::cli::set_color(when); });
   int exit_code = bnlab::cli::kOk;
   bnlab::cli::setup_run(app, exit_code);
   bnlab::cli::setup_plan(app, exit_code);
   bnlab::cli::setup_validate(app, exit_code);
   bnlab::cli::setup_collect(app, exit_code);
+  bnlab::cli::setup_summary(app, exit_code);
+  bnlab::cli::setup_compare(app, exit_code);
+  bnlab::cli::setup_verdict(app, exit_code);
   bnlab::cli::setup_info(app, exit_code);
   bnlab::cli::setup_schema(app, exit_code);
   bnlab::cli::setup_bench(app, exit_code);

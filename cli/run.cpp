@@ -8,6 +8,7 @@
 #include "common.hpp"
 #include "experiment/runner.hpp"
 #include "experiment/sweep.hpp"
+#include "experiment/verdict.hpp"
 
 namespace bnlab::cli {
 
@@ -28,6 +29,20 @@ struct RunOptions {
   int verbose = 0;
 };
 
+// The experiment's claims judged on the runs.csv just written (verdict.csv, verdict.md), one log
+// line each: a sweep's answer at the end of its output.
+void judge_and_log(const std::filesystem::path& dir, const std::vector<Claim>& claims) {
+  std::error_code ec;
+  if (!std::filesystem::exists(dir / "runs.csv", ec)) return;
+  store_claims(dir, claims);
+  for (const auto& r : write_verdict(dir, claims)) {
+    const auto& d = r.result.difference;
+    spdlog::info("claim {}: {} (estimate {:.4g}, 95% CI [{:.4g}, {:.4g}], n={}){}", r.claim.id, to_string(r.verdict),
+                 d.mean, d.ci_low, d.ci_high, d.n, r.note.empty() ? "" : "; " + r.note);
+  }
+  spdlog::info("verdicts: {}", (dir / "verdict.md").string());
+}
+
 int run(const RunOptions& o) {
   setup_logging(o.quiet ? -1 : o.verbose ? 1 : 0);
   return guarded([&] {
@@ -43,7 +58,9 @@ int run(const RunOptions& o) {
       std::cout << plan_csv(select_shard(expand(experiment), runner.shard));
       return static_cast<int>(kOk);
     }
-    return run_experiment(experiment, runner).exit_status;
+    const int status = run_experiment(experiment, runner).exit_status;
+    if (!experiment.claims.empty()) judge_and_log(std::filesystem::path(o.out) / experiment.name, experiment.claims);
+    return status;
   });
 }
 

@@ -127,6 +127,7 @@ const std::vector<std::string>& top_level_keys() {
       if (std::find(out.begin(), out.end(), s) == out.end()) out.push_back(s);
     }
     out.push_back("sweep");
+    out.push_back("claims");
     return out;
   }();
   return keys;

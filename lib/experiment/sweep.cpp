@@ -291,16 +291,24 @@ Experiment parse_experiment(const std::string& text, const std::string& source_n
   std::vector<std::string> set_paths;
   apply_sets(doc, sets, problems, set_paths);
 
-  ordered_json sweep;
-  if (doc.is_object())
+  ordered_json sweep, claims_json;
+  if (doc.is_object()) {
     if (auto it = doc.find("sweep"); it != doc.end()) {
       sweep = *it;
       doc.erase(it);
     }
+    if (auto it = doc.find("claims"); it != doc.end()) {  // judged on the results, never part of a run
+      claims_json = *it;
+      doc.erase(it);
+    }
+    if (auto it = doc.find("$schema"); it != doc.end() && it->is_string()) doc.erase(it);  // for editors only
+  }
   ConfigCheck base = check_run_config(doc);
   problems.insert(problems.end(), base.key_problems.begin(), base.key_problems.end());
   std::vector<std::string> bad_keys = std::move(base.bad_keys);
   std::vector<SweepAxis> axes = check_sweep(sweep, doc, problems, bad_keys);
+  std::vector<Claim> claims;
+  if (!claims_json.is_null()) claims = parse_claims(json(claims_json), axes, problems);
   const std::size_t count = product(axis_sizes(axes));
   if (count > kMaxRuns) problems.push_back(too_many_runs(count));
   else if (doc.is_object()) check_rules(doc, base.config, axes, bad_keys, problems);
@@ -315,7 +323,7 @@ Experiment parse_experiment(const std::string& text, const std::string& source_n
     }
     throw ConfigError(std::move(problems));
   }
-  return Experiment{base.config.name, base.config.description, json(doc), std::move(axes)};
+  return Experiment{base.config.name, base.config.description, json(doc), std::move(axes), std::move(claims)};
 }
 
 Experiment load_experiment(const std::string& path, const std::vector<std::string>& sets) {

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "experiment/claims.hpp"
 #include "experiment/config.hpp"
 
 namespace bnlab {
@@ -28,6 +29,7 @@ struct Experiment {
   nlohmann::json base;                    // the file's config with --set applied and without "sweep"
                                           // (not filled with defaults: expand resolves each run)
   std::vector<SweepAxis> sweep;           // in the file's order
+  std::vector<Claim> claims;              // what the experiment expects (claims.hpp); not part of a run
 };
 
 struct PlannedRun {
