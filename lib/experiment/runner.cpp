@@ -189,10 +189,13 @@ RunReport run_experiment(const Experiment& experiment, const RunnerOptions& opti
     std::set<std::string> holders;
     for (const auto& [run_id, holder] : claimed_elsewhere) holders.insert(holder);
     std::string names;
-    for (const auto& h : holders) names += (names.empty() ? "" : ", ") + h;
-    spdlog::warn("{} run{} skipped: claimed by {} live process{} ({}); {} finish{} them", claimed_elsewhere.size(),
+    for (const auto& h : holders) {
+      if (!names.empty()) names += ", ";
+      names += h;
+    }
+    spdlog::warn("{} run{} skipped: claimed by {} live process{} ({}), which finish{} {}", claimed_elsewhere.size(),
                  plural(claimed_elsewhere.size(), "", "s"), holders.size(), plural(holders.size(), "", "es"), names,
-                 plural(holders.size(), "it", "they"), plural(holders.size(), "es", ""));
+                 plural(holders.size(), "es", ""), plural(claimed_elsewhere.size(), "it", "them"));
   }
 
   std::error_code ec;
