@@ -29,12 +29,12 @@ std::string csv_file_problem(const fs::path& file, const json& record) {
   } catch (const std::exception& e) {
     return e.what();
   }
-  if (record.is_object() && record.value("bytes", json()).is_number_unsigned() &&
-      record["bytes"].get<std::uint64_t>() != text.size())
-    return std::to_string(text.size()) + " bytes, the run wrote " + std::to_string(record["bytes"].get<std::uint64_t>());
   std::size_t rows = 0;
   const std::string damage = csv_damage(text, &rows);
   if (!damage.empty()) return damage;
+  if (record.is_object() && record.value("bytes", json()).is_number_unsigned() &&
+      record["bytes"].get<std::uint64_t>() != text.size())
+    return std::to_string(text.size()) + " bytes, the run wrote " + std::to_string(record["bytes"].get<std::uint64_t>());
   if (record.is_object() && record.value("rows", json()).is_number_unsigned() &&
       record["rows"].get<std::uint64_t>() != rows)
     return std::to_string(rows) + " rows, the run wrote " + std::to_string(record["rows"].get<std::uint64_t>());
