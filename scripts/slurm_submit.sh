@@ -19,7 +19,8 @@
 # Array task i runs `bnlab run CONFIG --out DIR`, which takes shard i of N from
 # SLURM_ARRAY_TASK_ID/_COUNT/_MIN and so runs the i-th run of the plan; finished runs are skipped,
 # so resubmitting after a failure or a preemption finishes only what is missing. Task logs go to
-# <out>/<name>/slurm/. The collect job (--dependency=afterany) rebuilds runs.csv and metrics.csv.
+# <out>/<name>/slurm/. The collect job (--dependency=afterany) rebuilds runs.csv and metrics.csv
+# from this plan's runs.
 # Prints "array_job_id=ID" and "collect_job_id=ID" on stdout.
 set -euo pipefail
 
@@ -73,7 +74,7 @@ mkdir -p "$logs"
 
 quoted() { printf '%q ' "$@"; }
 run_command=$(quoted "$bnlab" run "$config" --out "$out" "${set_args[@]}" "${bnlab_args[@]}")
-collect_command=$(quoted "$bnlab" collect "$out/$name")
+collect_command=$(quoted "$bnlab" collect "$out/$name" "$config" "${set_args[@]}")  # this plan's runs only
 
 array_job=$(sbatch --parsable --job-name "bnlab-$name" --array "0-$((runs - 1))%$parallel" \
   --output "$logs/%A_%a.log" "${sbatch_args[@]}" --wrap "$run_command")

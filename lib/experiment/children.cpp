@@ -180,13 +180,16 @@ class ChildPool {
 }  // namespace
 
 void run_in_children(const std::vector<PlannedRun>& runs, const fs::path& runs_dir, const ChildOptions& options,
-                     Progress& progress, const StopSignals& stop, const RunFinishedFn& on_finished) {
+                     Progress& progress, const StopSignals& stop, const BeginRunFn& begin,
+                     const RunFinishedFn& on_finished) {
   ChildPool pool(runs_dir, options, progress, on_finished);
   std::size_t next = 0;
   bool stopping = false;
   for (;;) {
-    while (!stopping && pool.running() < static_cast<std::size_t>(options.jobs) && next < runs.size())
-      pool.start(runs[next++]);
+    while (!stopping && pool.running() < static_cast<std::size_t>(options.jobs) && next < runs.size()) {
+      const PlannedRun& run = runs[next++];
+      if (begin(run)) pool.start(run);
+    }
     if (pool.running() == 0) break;
     pool.wait_for_output(stopping ? -1 : stop.fd(), 200);
     // Before reaping: children killed by the same Ctrl-C (the terminal signals the whole process

@@ -25,11 +25,15 @@ struct ChildOptions {
 
 // Called with each run that ended and its status.json content.
 using RunFinishedFn = std::function<void(const PlannedRun&, const nlohmann::json&)>;
+// Called before a run starts: true when this process claimed it and it is still to be run (the
+// runner's claim and second look, runner.cpp); false skips it.
+using BeginRunFn = std::function<bool(const PlannedRun&)>;
 
-// Runs `runs` (folders under `runs_dir`). On a stop signal starts no more runs, passes the signal to
-// the running children and waits for them; the runs they were running keep no status.json.
+// Runs those of `runs` that `begin` accepts (folders under `runs_dir`). On a stop signal starts no
+// more runs, passes the signal to the running children and waits for them; the runs they were
+// running keep no status.json.
 void run_in_children(const std::vector<PlannedRun>& runs, const std::filesystem::path& runs_dir,
-                            const ChildOptions& options, Progress& progress, const StopSignals& stop,
-                     const RunFinishedFn& on_finished);
+                     const ChildOptions& options, Progress& progress, const StopSignals& stop,
+                     const BeginRunFn& begin, const RunFinishedFn& on_finished);
 
 }  // namespace bnlab

@@ -1,6 +1,7 @@
 #include "experiment/collect.hpp"
 
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <limits>
@@ -9,6 +10,7 @@
 #include "experiment/csv.hpp"
 #include "experiment/files.hpp"
 #include "experiment/run.hpp"
+#include "experiment/run_check.hpp"
 
 namespace bnlab {
 
@@ -29,6 +31,7 @@ struct Found {
   fs::path dir;
   json status;
   std::size_t index;
+  json flat_config;  // config.json as dotted key -> value (null if unreadable)
 };
 
 // The swept values recorded in a status.json ({} if there are none or they are malformed).
@@ -37,9 +40,59 @@ json swept_of(const json& status) {
   return it != status.end() && it->is_object() ? *it : json::object();
 }
 
+void flatten(const json& value, const std::string& prefix, json& out) {
+  if (value.is_object() && !value.empty()) {
+    for (const auto& [key, v] : value.items()) flatten(v, prefix.empty() ? key : prefix + "." + key, out);
+  } else {
+    out[prefix] = value;
+  }
+}
+
+json flat_config_of(const fs::path& run_dir) {
+  try {
+    const json config = json::parse(read_file(run_dir / "config.json"));
+    if (!config.is_object()) return nullptr;
+    json flat = json::object();
+    if (!config.empty()) flatten(config, "", flat);
+    return flat;
+  } catch (const std::exception&) {
+    return nullptr;
+  }
+}
+
+bool under_swept_key(const std::string& key, const std::vector<std::string>& swept_keys) {
+  for (const auto& s : swept_keys)
+    if (key == s || key.rfind(s + ".", 0) == 0) return true;
+  return false;
+}
+
+// Keys of the runs' configs whose values differ between runs (or that some runs lack), except
+// the swept ones and `description` (not part of a run's identity).
+std::vector<std::string> differing_keys(const std::vector<Found>& found, const std::vector<std::string>& swept_keys) {
+  std::vector<std::string> keys;
+  const json* first = nullptr;
+  for (const auto& f : found) {
+    if (!f.flat_config.is_object()) continue;
+    if (!first) {
+      first = &f.flat_config;
+      continue;
+    }
+    for (const json* a : {first, &f.flat_config}) {
+      const json* b = a == first ? &f.flat_config : first;
+      for (const auto& [key, value] : a->items()) {
+        if (key == "description" || under_swept_key(key, swept_keys)) continue;
+        if ((!b->contains(key) || (*b)[key] != value) && std::find(keys.begin(), keys.end(), key) == keys.end())
+          keys.push_back(key);
+      }
+    }
+  }
+  std::sort(keys.begin(), keys.end());
+  return keys;
+}
+
 }  // namespace
 
-CollectResult collect(const fs::path& experiment_dir) {
+CollectResult collect(const fs::path& experiment_dir, const CollectOptions& options) {
   CollectResult result;
   const fs::path runs_dir = experiment_dir / "runs";
   std::error_code ec;
@@ -48,16 +101,24 @@ CollectResult collect(const fs::path& experiment_dir) {
   std::vector<Found> found;
   for (const auto& entry : fs::directory_iterator(runs_dir, ec)) {
     if (!entry.is_directory(ec)) continue;
-    json status = read_status(entry.path());
-    if (!status.is_object() || !status.contains("status") || !status["status"].is_string()) {
-      ++result.skipped;  // unfinished, or not a status.json bnlab wrote
+    const bool in_scope = !options.run_ids || options.run_ids->count(entry.path().filename().string());
+    if (!in_scope) {  // another plan's run: counted when finished, not checked
+      if (read_status(entry.path()).is_object()) ++result.other_plans;
+      continue;
+    }
+    RunCheck check = check_run(entry.path());
+    if (check.state != RunState::finished) {
+      ++result.skipped;  // unfinished, or damaged: run again by the next `bnlab run`
+      if (check.state == RunState::damaged) ++result.damaged;
+      for (const auto& problem : check.problems) spdlog::warn("{}: damaged; not collected (the next run reruns it)", problem);
       continue;
     }
     // Without a plan index (a hand-made folder) a run sorts last.
+    const json& status = check.status;
     const auto index = status.contains("index") && status["index"].is_number_unsigned()
                            ? status["index"].get<std::size_t>()
                            : std::numeric_limits<std::size_t>::max();
-    found.push_back({entry.path(), std::move(status), index});
+    found.push_back({entry.path(), std::move(check.status), index, flat_config_of(entry.path())});
   }
   std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) {
     return a.index != b.index ? a.index < b.index : a.dir.filename() < b.dir.filename();
@@ -70,20 +131,26 @@ CollectResult collect(const fs::path& experiment_dir) {
       if (std::find(swept_keys.begin(), swept_keys.end(), key) == swept_keys.end()) swept_keys.push_back(key);
   }
 
-  auto swept_cells = [&](const json& status) {
+  result.differing_keys = differing_keys(found, swept_keys);
+
+  auto swept_cells = [&](const Found& f) {
     std::vector<std::string> cells;
-    const json swept = swept_of(status);
+    const json swept = swept_of(f.status);
     for (const auto& key : swept_keys) cells.push_back(swept.contains(key) ? csv_cell(swept[key]) : "");
+    for (const auto& key : result.differing_keys)
+      cells.push_back(f.flat_config.is_object() && f.flat_config.contains(key) ? csv_cell(f.flat_config[key]) : "");
     return cells;
   };
+  std::vector<std::string> key_columns = swept_keys;
+  key_columns.insert(key_columns.end(), result.differing_keys.begin(), result.differing_keys.end());
 
   std::vector<std::string> header = {"run_id", "status"};
-  for (const auto& k : swept_keys) header.push_back(csv_escape(k));
+  for (const auto& k : key_columns) header.push_back(csv_escape(k));
   for (const auto& c : runs_summary_columns()) header.push_back(c);
   std::string runs_csv = csv_line(header);
 
   std::vector<std::string> metrics_header = {"run_id"};
-  for (const auto& k : swept_keys) metrics_header.push_back(csv_escape(k));
+  for (const auto& k : key_columns) metrics_header.push_back(csv_escape(k));
   for (const auto& c : metrics_columns()) metrics_header.push_back(c);
   std::string metrics_csv = csv_line(metrics_header);
 
@@ -91,7 +158,7 @@ CollectResult collect(const fs::path& experiment_dir) {
     const std::string run_id = f.dir.filename().string();
     const std::string status = f.status["status"].get<std::string>();
     std::vector<std::string> row = {csv_escape(run_id), csv_escape(status)};
-    for (auto& cell : swept_cells(f.status)) row.push_back(std::move(cell));
+    for (auto& cell : swept_cells(f)) row.push_back(std::move(cell));
     for (const auto& c : runs_summary_columns()) row.push_back(csv_cell(f.status.value(c, json())));
     runs_csv += csv_line(row);
     ++result.runs;
@@ -108,7 +175,7 @@ CollectResult collect(const fs::path& experiment_dir) {
     }
     std::vector<int> columns;
     for (const auto& c : metrics_columns()) columns.push_back(table.column(c));
-    const auto prefix = swept_cells(f.status);
+    const auto prefix = swept_cells(f);
     for (const auto& r : table.rows) {
       std::vector<std::string> out = {csv_escape(run_id)};
       out.insert(out.end(), prefix.begin(), prefix.end());

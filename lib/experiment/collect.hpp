@@ -1,11 +1,18 @@
 // Rebuilds <dir>/runs.csv and <dir>/metrics.csv from the run folders under <dir>/runs/ — after a
 // local run, or after shards wrote into a shared folder from several machines. Only finished runs
-// (with a readable status.json) are collected; unfinished folders, stray files and temporaries
-// are skipped. Rows are in plan order (plan.json's index), then by run_id. The swept keys are the
-// union of every run's swept keys, in order of first appearance, one column each.
+// whose files are whole are collected (run_check.hpp); unfinished folders, stray files and
+// temporaries are skipped, and damaged files are reported by name (one warning each) and skipped.
+// Rows are in plan order (plan.json's index), then by run_id.
+//
+// Columns: run_id, status, the swept keys (the union of every run's, in order of first
+// appearance), then the keys whose values differ between the collected runs although no plan
+// swept them (runs of several plans merged: e.g. optimizer.lr changed between two invocations),
+// found by comparing the runs' config.json, then the summary columns.
 #pragma once
 
 #include <filesystem>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -14,12 +21,20 @@ namespace bnlab {
 // runs.csv summary columns after run_id, status and the swept keys.
 const std::vector<std::string>& runs_summary_columns();
 
+struct CollectOptions {
+  // Collect only these runs (one plan's, every shard); all runs in the folder when unset.
+  std::optional<std::set<std::string>> run_ids;
+};
+
 struct CollectResult {
   std::size_t runs = 0;       // rows in runs.csv
   std::size_t ok = 0, diverged = 0, failed = 0;
-  std::size_t skipped = 0;    // folders without a readable status.json
+  std::size_t skipped = 0;    // folders not collected: unfinished or damaged
+  std::size_t damaged = 0;    // of those, with a damaged file (reported)
+  std::size_t other_plans = 0;  // finished runs left out because they are not in `run_ids`
+  std::vector<std::string> differing_keys;  // unswept keys that differ between the collected runs
 };
 
-CollectResult collect(const std::filesystem::path& experiment_dir);
+CollectResult collect(const std::filesystem::path& experiment_dir, const CollectOptions& options = {});
 
 }  // namespace bnlab

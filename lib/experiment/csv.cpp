@@ -99,4 +99,34 @@ CsvTable parse_csv(const std::string& text) {
   return table;
 }
 
+std::string csv_damage(const std::string& text, std::size_t* rows) {
+  if (text.empty()) return "it is empty";
+  if (text.back() != '\n') return "the last line has no end (truncated)";
+  std::size_t line = 1, record_line = 1, cells = 1, header_cells = 0, records = 0;
+  bool quoted = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\n') ++line;
+    if (quoted) {
+      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') ++i;
+      else if (c == '"') quoted = false;
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      ++cells;
+    } else if (c == '\n') {
+      if (records == 0) header_cells = cells;
+      else if (cells != header_cells)
+        return "line " + std::to_string(record_line) + " has " + std::to_string(cells) + " cells, the header " +
+               std::to_string(header_cells);
+      ++records;
+      cells = 1;
+      record_line = line;
+    }
+  }
+  if (quoted) return "unterminated quote from line " + std::to_string(record_line);
+  if (rows) *rows = records - 1;
+  return "";
+}
+
 }  // namespace bnlab

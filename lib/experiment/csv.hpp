@@ -27,4 +27,9 @@ struct CsvTable {
 // Parses text written in this dialect (quoted cells may hold commas, quotes and newlines).
 CsvTable parse_csv(const std::string& text);
 
+// What is wrong with a file that should be in this dialect, as one phrase ("line 7 has 5 cells,
+// the header 9", "unterminated quote from line 7", "the last line has no end (truncated)"), or ""
+// when it is whole. `rows` gets the number of data rows (header excluded) when it is.
+std::string csv_damage(const std::string& text, std::size_t* rows = nullptr);
+
 }  // namespace bnlab

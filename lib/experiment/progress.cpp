@@ -69,6 +69,11 @@ void Progress::abandoned(const std::string& run_id) {
   refresh(true);
 }
 
+void Progress::skipped() {
+  if (total_ > 0) --total_;
+  refresh(true);
+}
+
 void Progress::finished(const PlannedRun& run, const nlohmann::json& status) {
   std::erase_if(running_, [&](const Running& r) { return r.run_id == run.run_id; });
   ++done_;

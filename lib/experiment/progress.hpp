@@ -37,6 +37,8 @@ class Progress {
   void finished(const PlannedRun& run, const nlohmann::json& status);
   // A run that was stopped before it finished (Ctrl-C): it is no longer running.
   void abandoned(const std::string& run_id);
+  // A run counted in `total` that will not run here after all (another process finished it).
+  void skipped();
   // A log message that keeps the live line intact (drawn again below it).
   void log(spdlog::level::level_enum level, const std::string& text);
   // A line of text (a child's log line) written to stderr as it is, keeping the live line intact.

@@ -12,7 +12,9 @@
 #include "core/context.hpp"
 #include "core/errors.hpp"
 #include "experiment/csv.hpp"
+#include "experiment/claim.hpp"
 #include "experiment/files.hpp"
+#include "experiment/run_check.hpp"
 #include "experiment/sweep.hpp"
 #include "model/builder.hpp"
 #include "probes/registry.hpp"
@@ -110,6 +112,7 @@ class MetricsWriter : public TrainObserver {
     text_ += csv_row(point);
     write_file_atomic(path_, text_);
   }
+  const std::string& text() const { return text_; }
 
  private:
   fs::path path_;
@@ -139,9 +142,9 @@ const char* error_kind(const std::exception& e) {
 }  // namespace
 
 void prepare_run_dir(const fs::path& dir, const PlannedRun& run) {
+  // Cleaning a folder another process works in is what corrupted concurrent invocations (issue 17).
+  if (!holds_claim(dir)) throw IoError("cannot prepare " + dir.string() + ": this process does not hold its claim");
   std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) throw IoError("cannot create " + dir.string() + ": " + ec.message());
   fs::remove(dir / "status.json", ec);
   // metrics.csv and the probe files of an earlier, unfinished attempt
   for (const auto& entry : fs::directory_iterator(dir, ec))
@@ -183,7 +186,13 @@ json execute_run(const fs::path& dir, DataCache& cache, int threads, const Progr
     ProgressObserver progress_observer(progress);
     if (progress) trainer.add_observer(&progress_observer);
     const TrainResult r = trainer.run();
-    for (const auto& probe : probes) write_file_atomic(dir / (probe->name() + ".csv"), probe_csv(probe->table()));
+    // What the run wrote, so that collect can tell a whole file from a damaged one (run_check.hpp).
+    json files = {{"metrics.csv", csv_file_record(metrics.text())}};
+    for (const auto& probe : probes) {
+      const std::string text = probe_csv(probe->table());
+      write_file_atomic(dir / (probe->name() + ".csv"), text);
+      files[probe->name() + ".csv"] = csv_file_record(text);
+    }
 
     status["status"] = r.status;
     status["steps"] = r.steps;
@@ -203,6 +212,7 @@ json execute_run(const fs::path& dir, DataCache& cache, int threads, const Progr
     status["probe_s_by_name"] = json::object();
     for (std::size_t i = 0; i < probes.size(); ++i) status["probe_s_by_name"][probes[i]->name()] = r.observer_s.at(i);
     status["params"] = net->num_params();
+    status["files"] = std::move(files);
   } catch (const RunInterrupted&) {
     throw;
   } catch (const std::exception& e) {

@@ -3,13 +3,17 @@
 #include <spdlog/spdlog.h>
 
 #include <cstring>
+#include <map>
+#include <set>
 
 #include "core/errors.hpp"
 #include "experiment/children.hpp"
+#include "experiment/claim.hpp"
 #include "experiment/collect.hpp"
 #include "experiment/csv.hpp"
 #include "experiment/process.hpp"
 #include "experiment/run.hpp"
+#include "experiment/run_check.hpp"
 #include "experiment/stop_signals.hpp"
 
 namespace bnlab {
@@ -38,11 +42,12 @@ std::string string_field(const json& status, const char* key) {
 }
 
 // Runs one after the other in this process, sharing loaded data, until a stop signal.
-void run_in_process(const std::vector<PlannedRun>& runs, const fs::path& runs_dir, int threads,
-                           Progress& progress, const StopSignals& stop, const RunFinishedFn& on_finished) {
+void run_in_process(const std::vector<PlannedRun>& runs, const fs::path& runs_dir, int threads, Progress& progress,
+                    const StopSignals& stop, const BeginRunFn& begin, const RunFinishedFn& on_finished) {
   DataCache cache;
   for (const auto& run : runs) {
     if (stop.received()) return;
+    if (!begin(run)) continue;
     const fs::path dir = runs_dir / run.run_id;
     json status;
     try {
@@ -64,6 +69,14 @@ void run_in_process(const std::vector<PlannedRun>& runs, const fs::path& runs_di
   }
 }
 
+// Whether a finished run's status keeps it from running again.
+bool keeps_run(const std::string& status, const RunnerOptions& options) {
+  if (options.force) return false;
+  return status == "ok" || status == "diverged" || (status == "failed" && !options.retry_failed);
+}
+
+std::string plural(std::size_t n, const char* one, const char* many) { return n == 1 ? one : many; }
+
 }  // namespace
 
 RunReport run_experiment(const Experiment& experiment, const RunnerOptions& options) {
@@ -78,19 +91,32 @@ RunReport run_experiment(const Experiment& experiment, const RunnerOptions& opti
   report.selected = selected.size();
   bool data_failed = false;
   std::size_t skipped_failed = 0;
+  // A finished run is skipped; counted as failed if it failed.
+  auto skip_finished = [&](const json& status) {
+    ++report.skipped;
+    if (string_field(status, "status") != "failed") return;
+    ++skipped_failed;
+    ++report.failed;
+    data_failed = data_failed || string_field(status, "error_kind") == "data";
+  };
+  ClaimKeeper claims;
   std::vector<PlannedRun> todo;
   for (const auto& run : selected) {
-    const json previous = options.force ? json() : read_status(runs_dir / run.run_id);
-    const std::string s = previous.is_object() ? string_field(previous, "status") : "";
-    if (s == "ok" || s == "diverged" || (s == "failed" && !options.retry_failed)) {
-      ++report.skipped;
-      if (s == "failed") {
-        ++skipped_failed;
-        ++report.failed;
-        data_failed = data_failed || string_field(previous, "error_kind") == "data";
-      }
-    } else {
+    const fs::path run_dir = runs_dir / run.run_id;
+    const RunCheck check = check_run(run_dir);
+    for (const auto& problem : check.problems) spdlog::warn("{}: damaged; the run is run again", problem);
+    if (check.state != RunState::finished || !keeps_run(string_field(check.status, "status"), options)) {
       todo.push_back(run);
+      continue;
+    }
+    skip_finished(check.status);
+    // A process killed right after claiming a finished run (to look at it again) left its claim.
+    std::error_code ec;
+    if (fs::exists(run_dir / "claim.json", ec)) {
+      try {
+        if (claims.acquire(run_dir).outcome != ClaimOutcome::held_by_other) claims.release(run_dir);
+      } catch (const IoError&) {  // harmless: the stale claim stays
+      }
     }
   }
 
@@ -101,9 +127,41 @@ RunReport run_experiment(const Experiment& experiment, const RunnerOptions& opti
                threads == 1 ? "" : "s", dir.string());
 
   StopSignals stop;
+  std::map<std::string, std::string> claimed_elsewhere;  // run id -> "host:pid" of its live holder
+  std::size_t finished_elsewhere = 0;  // to do at first, then finished by another process
   {
     Progress progress(options.progress, todo.size());
+    // Claim the run, then look again: another process may have finished it since the first look.
+    const BeginRunFn begin = [&](const PlannedRun& run) {
+      const fs::path run_dir = runs_dir / run.run_id;
+      ClaimAttempt attempt;
+      try {
+        attempt = claims.acquire(run_dir);
+      } catch (const IoError& e) {
+        progress.log(spdlog::level::warn, fmt::format("run {}: {}; left unfinished", run.run_id, e.what()));
+        return false;
+      }
+      if (attempt.outcome == ClaimOutcome::held_by_other) {
+        claimed_elsewhere[run.run_id] = describe_holder(attempt.other);
+        return false;
+      }
+      claimed_elsewhere.erase(run.run_id);
+      if (attempt.outcome == ClaimOutcome::taken_over)
+        progress.log(spdlog::level::info, fmt::format("run {}: took over the stale claim of {} (process gone or "
+                                                      "heartbeat older than {} s)",
+                                                      run.run_id, describe_holder(attempt.other), kClaimStaleAfter.count()));
+      const RunCheck check = check_run(run_dir);
+      if (check.state == RunState::finished && keeps_run(string_field(check.status, "status"), options)) {
+        claims.release(run_dir);
+        skip_finished(check.status);
+        ++finished_elsewhere;
+        progress.skipped();
+        return false;
+      }
+      return true;
+    };
     const RunFinishedFn on_finished = [&](const PlannedRun& run, const json& status) {
+      claims.release(runs_dir / run.run_id);  // status.json is in place (or could not be written)
       report.ran.push_back(run.run_id);
       progress.finished(run, status);
       if (string_field(status, "status") == "failed" || !status.contains("status")) {
@@ -111,18 +169,52 @@ RunReport run_experiment(const Experiment& experiment, const RunnerOptions& opti
         data_failed = data_failed || string_field(status, "error_kind") == "data";
       }
     };
-    if (jobs == 1)
-      run_in_process(todo, runs_dir, threads, progress, stop, on_finished);
-    else
-      run_in_children(todo, runs_dir, {options.executable, jobs, threads}, progress, stop, on_finished);
+    // Runs held by others are looked at again after each pass: a holder that died meanwhile left
+    // a stale claim this process takes over. Passes end when a pass settles none of them.
+    std::vector<PlannedRun> pass = todo;
+    for (std::size_t before = SIZE_MAX; !pass.empty() && pass.size() < before && !stop.received();) {
+      before = pass.size();
+      if (jobs == 1)
+        run_in_process(pass, runs_dir, threads, progress, stop, begin, on_finished);
+      else
+        run_in_children(pass, runs_dir, {options.executable, jobs, threads}, progress, stop, begin, on_finished);
+      pass.clear();
+      for (const auto& run : todo)
+        if (claimed_elsewhere.count(run.run_id)) pass.push_back(run);
+    }
   }
-  report.unfinished = todo.size() - report.ran.size();  // cut short or never started
+  report.claimed_elsewhere = claimed_elsewhere.size();
+  report.unfinished = todo.size() - report.ran.size() - report.claimed_elsewhere - finished_elsewhere;
+  if (!claimed_elsewhere.empty()) {
+    std::set<std::string> holders;
+    for (const auto& [run_id, holder] : claimed_elsewhere) holders.insert(holder);
+    std::string names;
+    for (const auto& h : holders) {
+      if (!names.empty()) names += ", ";
+      names += h;
+    }
+    spdlog::warn("{} run{} skipped: claimed by {} live process{} ({}), which finish{} {}", claimed_elsewhere.size(),
+                 plural(claimed_elsewhere.size(), "", "s"), holders.size(), plural(holders.size(), "", "es"), names,
+                 plural(holders.size(), "es", ""), plural(claimed_elsewhere.size(), "it", "them"));
+  }
 
   std::error_code ec;
   if (fs::is_directory(runs_dir, ec)) {
-    const auto collected = collect(dir);
+    CollectOptions scope;
+    scope.run_ids.emplace();
+    for (const auto& run : plan) scope.run_ids->insert(run.run_id);
+    const auto collected = collect(dir, scope);
     spdlog::info("{}: {} runs collected ({} ok, {} diverged, {} failed) into {}", experiment.name, collected.runs,
                  collected.ok, collected.diverged, collected.failed, (dir / "runs.csv").string());
+    report.other_plans = collected.other_plans;
+    if (collected.other_plans)
+      spdlog::warn("{} finished run{} in {} belong{} to other plans (the config or a --set changed under the name "
+                   "'{}') and {} left out of runs.csv and metrics.csv; to keep them, `bnlab collect {}` merges every run "
+                   "(the keys that differ become columns); to remove them, delete the run folders that `bnlab plan` "
+                   "does not list",
+                   collected.other_plans, plural(collected.other_plans, "", "s"), runs_dir.string(),
+                   plural(collected.other_plans, "s", ""), experiment.name, plural(collected.other_plans, "is", "are"),
+                   dir.string());
   }
   if (skipped_failed)
     spdlog::warn("{} run{} failed in an earlier invocation and {} skipped; --retry-failed reruns {}", skipped_failed,

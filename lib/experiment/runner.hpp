@@ -16,7 +16,13 @@
 // children and waits for them; runs cut short keep no status.json (they are rerun next time);
 // what finished is collected and the exit status is 128 + signal. A second signal kills at once.
 //
-// At the end runs.csv and metrics.csv are rebuilt (collect.hpp).
+// Ownership: a run is claimed (claim.hpp) before its folder is cleaned and run, and released once
+// its status.json is in place; runs another live process holds are skipped (and looked at again
+// once this call has done the rest: a holder that died meanwhile is taken over). So concurrent
+// invocations and shards on one folder share the work and never touch each other's runs.
+//
+// At the end runs.csv and metrics.csv are rebuilt (collect.hpp) from this plan's runs (every
+// shard); finished runs of other plans in the folder are left out, with a warning.
 #pragma once
 
 #include <filesystem>
@@ -51,6 +57,8 @@ struct RunReport {
   std::size_t skipped = 0;         // already finished (or failed, without retry_failed)
   std::size_t failed = 0;          // failed now or skipped as failed before
   std::size_t unfinished = 0;      // left without status.json (stopped by a signal)
+  std::size_t claimed_elsewhere = 0;  // left to the live processes that hold their claims
+  std::size_t other_plans = 0;     // finished runs in the folder not of this plan (left out of runs.csv)
 };
 
 // The plan as CSV: index, run_id, then one column per swept key (`bnlab plan`, `run --dry-run`).

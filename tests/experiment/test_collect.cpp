@@ -4,6 +4,7 @@
 
 #include "core/errors.hpp"
 #include "experiment/collect.hpp"
+#include "experiment/run_check.hpp"
 #include "results_test_util.hpp"
 
 using namespace bnlab;
@@ -59,6 +60,7 @@ TEST_CASE("collect on a folder with missing, unreadable and extra files", "[coll
   CHECK(r.diverged == 1);
   CHECK(r.failed == 1);
   CHECK(r.skipped == 5);  // d, e, f, g and the empty folder
+  CHECK(r.damaged == 3);  // e, f, g: a status.json that is there but malformed
 
   const CsvTable table = parse_csv(read_file(tmp.path() / "runs.csv"));
   REQUIRE(table.header.size() >= 4);
@@ -81,7 +83,8 @@ TEST_CASE("collect on a folder with missing, unreadable and extra files", "[coll
 TEST_CASE("collect replaces runs.csv and metrics.csv whole and leaves no temporary", "[collect]") {
   TempDir tmp;
   write_text(tmp.path() / "runs.csv", "old,stale\n1,2\n");
-  write_run(tmp.path() / "runs", "aaaaaaaaaaaa", {{"status", "ok"}, {"index", 0}, {"swept", json::object()}});
+  write_run(tmp.path() / "runs", "aaaaaaaaaaaa", {{"status", "ok"}, {"index", 0}, {"swept", json::object()}},
+            "step,epoch\n10,1\n");
   collect(tmp.path());
   CHECK(csv_column(tmp.path() / "runs.csv", "run_id") == std::vector<std::string>{"aaaaaaaaaaaa"});
   for (const auto& entry : fs::directory_iterator(tmp.path())) CHECK_FALSE(is_temporary(entry.path()));
@@ -90,4 +93,59 @@ TEST_CASE("collect replaces runs.csv and metrics.csv whole and leaves no tempora
 TEST_CASE("collect without a runs folder is an error that names it", "[collect]") {
   TempDir tmp;
   CHECK_THROWS_WITH(collect(tmp.path() / "nothing"), Catch::Contains("nothing/runs"));
+}
+
+TEST_CASE("collect imports no damaged file: it names it and skips the run", "[collect]") {
+  TempDir tmp;
+  const fs::path runs = tmp.path() / "runs";
+  const std::string header = "step,epoch,samples,lr,train_loss,train_acc,test_loss,test_acc,wall_s\n";
+  const std::string row1 = "10,0.5,200,0.1,0.9,0.7,0.95,0.69,0.7\n", row2 = "20,1,400,0.1,0.5,0.8,0.6,0.8,1.4\n";
+  const json files = {{"metrics.csv", {{"bytes", (header + row1 + row2).size()}, {"rows", 2}}}};
+  auto ok_status = [&](int index) {
+    return json{{"status", "ok"}, {"index", index}, {"swept", json::object()}, {"files", files}};
+  };
+  write_run(runs, "aaaaaaaaaaaa", ok_status(0), header + row1 + row2);  // whole
+  std::string damaged_file;
+  SECTION("a truncated row") {
+    write_run(runs, "bbbbbbbbbbbb", ok_status(1), header + row1 + "20,1,400\n");
+    damaged_file = "runs/bbbbbbbbbbbb/metrics.csv: line 3 has 3 cells, the header 9";
+  }
+  SECTION("a last line cut off") {
+    write_run(runs, "bbbbbbbbbbbb", ok_status(1), header + row1 + "20,1,400,0.1,0.5");
+    damaged_file = "runs/bbbbbbbbbbbb/metrics.csv: the last line has no end";
+  }
+  SECTION("an unterminated quote") {
+    write_run(runs, "bbbbbbbbbbbb", ok_status(1), header + row1 + "20,1,400,0.1,\"0.5,0.8,0.6,0.8,1.4\n");
+    damaged_file = "runs/bbbbbbbbbbbb/metrics.csv: unterminated quote from line 3";
+  }
+  SECTION("fewer rows than the run wrote") {
+    json status = ok_status(1);
+    status["files"]["metrics.csv"]["bytes"] = (header + row1).size();
+    write_run(runs, "bbbbbbbbbbbb", status, header + row1);
+    damaged_file = "runs/bbbbbbbbbbbb/metrics.csv: 1 rows, the run wrote 2";
+  }
+  SECTION("fewer bytes than the run wrote") {
+    write_run(runs, "bbbbbbbbbbbb", ok_status(1), header + row1);
+    damaged_file = "runs/bbbbbbbbbbbb/metrics.csv: " + std::to_string((header + row1).size()) + " bytes";
+  }
+  SECTION("an ok run without metrics.csv") {
+    write_run(runs, "bbbbbbbbbbbb", {{"status", "ok"}, {"index", 1}});
+    damaged_file = "runs/bbbbbbbbbbbb/metrics.csv: missing";
+  }
+  SECTION("a malformed status.json") {
+    write_text(runs / "bbbbbbbbbbbb" / "status.json", "{\"status\": \"ok\", \"ind");
+    write_text(runs / "bbbbbbbbbbbb" / "metrics.csv", header + row1 + row2);
+    damaged_file = "runs/bbbbbbbbbbbb/status.json: malformed";
+  }
+  const RunCheck check = check_run(runs / "bbbbbbbbbbbb");
+  CHECK(check.state == RunState::damaged);
+  REQUIRE(check.problems.size() == 1);
+  CHECK_THAT(check.problems[0], Catch::StartsWith(damaged_file));
+  CHECK(check_run(runs / "aaaaaaaaaaaa").state == RunState::finished);
+
+  const CollectResult r = collect(tmp.path());
+  CHECK(r.runs == 1);
+  CHECK(r.damaged == 1);
+  CHECK(csv_column(tmp.path() / "runs.csv", "run_id") == std::vector<std::string>{"aaaaaaaaaaaa"});
+  CHECK(csv_column(tmp.path() / "metrics.csv", "run_id") == std::vector<std::string>{"aaaaaaaaaaaa", "aaaaaaaaaaaa"});
 }

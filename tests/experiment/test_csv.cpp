@@ -62,3 +62,16 @@ TEST_CASE("parse_csv: CRLF line ends, an empty last cell, no trailing newline", 
   CHECK(t.column("c") == 2);
   CHECK(t.column("d") == -1);
 }
+
+TEST_CASE("csv_damage: a whole file passes, a cut or malformed one is named", "[csv]") {
+  std::size_t rows = 99;
+  CHECK(csv_damage("a,b\n1,\"x,\"\"y\"\"\nz\"\n,\n", &rows) == "");  // quoted comma, quote, newline
+  CHECK(rows == 2);
+  CHECK(csv_damage("a,b\n", &rows) == "");
+  CHECK(rows == 0);
+  CHECK(csv_damage("") == "it is empty");
+  CHECK(csv_damage("a,b\n1,2\n3") == "the last line has no end (truncated)");
+  CHECK(csv_damage("a,b\n1,2\n3\n") == "line 3 has 1 cells, the header 2");
+  CHECK(csv_damage("a,b\n1,2,3\n") == "line 2 has 3 cells, the header 2");
+  CHECK(csv_damage("a,b\n\"1\n2,3\n") == "unterminated quote from line 2");
+}
