@@ -12,7 +12,7 @@
 #include "core/context.hpp"
 #include "core/errors.hpp"
 #include "experiment/csv.hpp"
-#include "experiment/claim.hpp"
+#include "experiment/run_claim.hpp"
 #include "experiment/files.hpp"
 #include "experiment/run_check.hpp"
 #include "experiment/sweep.hpp"

@@ -6,7 +6,7 @@
 //   runs/<run_id>/status.json   written last, atomically: ok | diverged | failed, summary numbers,
 //                               timings, peak memory, versions, the error of a failed run, and
 //                               `files`: bytes and rows of each CSV written (run_check.hpp)
-//   runs/<run_id>/claim.json    while a process owns the run (claim.hpp)
+//   runs/<run_id>/claim.json    while a process owns the run (run_claim.hpp)
 // A run folder without status.json is unfinished (killed): a rerun starts it again.
 #pragma once
 
@@ -52,7 +52,7 @@ class RunInterrupted : public std::exception {
 
 // Writes config.json and plan.json into `dir`, removing any stale status/metrics/temp files (the
 // temporaries of a dead holder included). Only for a folder whose claim this process holds
-// (claim.hpp); throws IoError otherwise.
+// (run_claim.hpp); throws IoError otherwise.
 void prepare_run_dir(const std::filesystem::path& dir, const PlannedRun& run);
 
 // Trains the run prepared in `dir` and writes metrics.csv and status.json. A run that throws is

@@ -8,7 +8,7 @@
 
 #include "core/errors.hpp"
 #include "experiment/children.hpp"
-#include "experiment/claim.hpp"
+#include "experiment/run_claim.hpp"
 #include "experiment/collect.hpp"
 #include "experiment/csv.hpp"
 #include "experiment/process.hpp"

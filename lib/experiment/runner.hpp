@@ -16,7 +16,7 @@
 // children and waits for them; runs cut short keep no status.json (they are rerun next time);
 // what finished is collected and the exit status is 128 + signal. A second signal kills at once.
 //
-// Ownership: a run is claimed (claim.hpp) before its folder is cleaned and run, and released once
+// Ownership: a run is claimed (run_claim.hpp) before its folder is cleaned and run, and released once
 // its status.json is in place; runs another live process holds are skipped (and looked at again
 // once this call has done the rest: a holder that died meanwhile is taken over). So concurrent
 // invocations and shards on one folder share the work and never touch each other's runs.

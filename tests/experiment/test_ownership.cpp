@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <ctime>
 
-#include "experiment/claim.hpp"
+#include "experiment/run_claim.hpp"
 #include "experiment/collect.hpp"
 #include "experiment/csv.hpp"
 #include "experiment/run.hpp"
@@ -24,8 +24,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-Claim claim_of(const std::string& host, long pid, std::int64_t age) {
-  Claim claim;
+RunClaim claim_of(const std::string& host, long pid, std::int64_t age) {
+  RunClaim claim;
   claim.holder = host + ":" + std::to_string(pid) + ":7";
   claim.host = host;
   claim.pid = pid;

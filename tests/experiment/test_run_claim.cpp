@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "core/errors.hpp"
-#include "experiment/claim.hpp"
+#include "experiment/run_claim.hpp"
 #include "experiment/files.hpp"
 #include "experiment/run.hpp"
 #include "experiment/sweep.hpp"
@@ -28,8 +28,8 @@ namespace {
 std::int64_t now() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
 // A claim of another process: `host` and `pid`, heartbeat `age` seconds ago.
-Claim other_claim(const std::string& host, long pid, std::int64_t age) {
-  Claim claim;
+RunClaim other_claim(const std::string& host, long pid, std::int64_t age) {
+  RunClaim claim;
   claim.holder = host + ":" + std::to_string(pid) + ":42";
   claim.host = host;
   claim.pid = pid;
@@ -37,7 +37,7 @@ Claim other_claim(const std::string& host, long pid, std::int64_t age) {
   return claim;
 }
 
-void write_claim(const fs::path& run_dir, const Claim& claim) { write_text(run_dir / "claim.json", claim_json(claim)); }
+void write_claim(const fs::path& run_dir, const RunClaim& claim) { write_text(run_dir / "claim.json", claim_json(claim)); }
 
 // A pid that no process has: a child that exited and was reaped.
 long dead_pid() {
@@ -61,7 +61,7 @@ TEST_CASE("a claim is created once, refreshed and released by its holder", "[cla
   CHECK(holds_claim(run_dir));
   CHECK(try_claim(run_dir).outcome == ClaimOutcome::acquired);  // already ours
 
-  Claim old = *claim;
+  RunClaim old = *claim;
   old.heartbeat -= 30;
   write_claim(run_dir, old);
   CHECK(refresh_claim(run_dir));
@@ -99,12 +99,12 @@ TEST_CASE("a stale claim is taken over", "[claim]") {
   const fs::path run_dir = tmp.path() / "run";
   std::string stale_holder;
   SECTION("heartbeat older than the limit") {
-    const Claim old = other_claim("elsewhere", 12345, kClaimStaleAfter.count() + 5);
+    const RunClaim old = other_claim("elsewhere", 12345, kClaimStaleAfter.count() + 5);
     write_claim(run_dir, old);
     stale_holder = old.holder;
   }
   SECTION("holder on this host whose process is gone") {
-    const Claim dead = other_claim(new_claim().host, dead_pid(), 1);
+    const RunClaim dead = other_claim(new_claim().host, dead_pid(), 1);
     write_claim(run_dir, dead);
     stale_holder = dead.holder;
   }
@@ -148,7 +148,7 @@ TEST_CASE("the claim keeper refreshes heartbeats, notices a lost claim and relea
     ClaimKeeper keeper(std::chrono::milliseconds(50));
     REQUIRE(keeper.acquire(kept).outcome == ClaimOutcome::acquired);
     REQUIRE(keeper.acquire(lost).outcome == ClaimOutcome::acquired);
-    Claim old = *read_claim(kept);
+    RunClaim old = *read_claim(kept);
     old.heartbeat -= 40;
     write_claim(kept, old);
     write_claim(lost, other_claim("elsewhere", 1, 0));  // as if taken over by another process

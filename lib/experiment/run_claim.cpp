@@ -1,4 +1,4 @@
-#include "experiment/claim.hpp"
+#include "experiment/run_claim.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -35,10 +35,10 @@ const std::string& host_name() {
   return name;
 }
 
-std::optional<Claim> read_claim_file(const fs::path& file) {
+std::optional<RunClaim> read_claim_file(const fs::path& file) {
   struct stat st {};
   if (::stat(file.c_str(), &st) != 0) return std::nullopt;
-  Claim claim;
+  RunClaim claim;
   try {
     const json j = json::parse(read_file(file));
     claim.holder = j.at("holder").get<std::string>();
@@ -48,7 +48,7 @@ std::optional<Claim> read_claim_file(const fs::path& file) {
     claim.heartbeat = j.at("heartbeat").get<std::int64_t>();
   } catch (const std::exception&) {  // hand-edited or damaged (also: removed after the stat)
     if (::stat(file.c_str(), &st) != 0) return std::nullopt;
-    claim = Claim{};
+    claim = RunClaim{};
     claim.malformed = true;
     claim.heartbeat = static_cast<std::int64_t>(st.st_mtime);
   }
@@ -85,7 +85,7 @@ bool create_exclusive(const fs::path& file, const std::string& text) {
   return created;
 }
 
-bool same_claim(const Claim& a, const Claim& b) {
+bool same_claim(const RunClaim& a, const RunClaim& b) {
   return a.malformed == b.malformed && a.holder == b.holder && a.heartbeat == b.heartbeat;
 }
 
@@ -100,8 +100,8 @@ const std::string& this_holder() {
   return holder;
 }
 
-Claim new_claim() {
-  Claim claim;
+RunClaim new_claim() {
+  RunClaim claim;
   claim.holder = this_holder();
   claim.host = host_name();
   claim.pid = static_cast<long>(::getpid());
@@ -109,21 +109,21 @@ Claim new_claim() {
   return claim;
 }
 
-std::string claim_json(const Claim& c) {
+std::string claim_json(const RunClaim& c) {
   return json{{"format", 1},          {"holder", c.holder},       {"host", c.host},
               {"pid", c.pid},         {"started", c.started},     {"heartbeat", c.heartbeat}}
              .dump() + "\n";
 }
 
-std::optional<Claim> read_claim(const fs::path& run_dir) { return read_claim_file(run_dir / kClaimFile); }
+std::optional<RunClaim> read_claim(const fs::path& run_dir) { return read_claim_file(run_dir / kClaimFile); }
 
-bool is_stale(const Claim& claim, std::int64_t now) {
+bool is_stale(const RunClaim& claim, std::int64_t now) {
   if (now - claim.heartbeat > kClaimStaleAfter.count()) return true;
   if (claim.malformed || claim.host != host_name() || claim.pid <= 0) return false;
   return ::kill(static_cast<pid_t>(claim.pid), 0) != 0 && errno == ESRCH;
 }
 
-std::string describe_holder(const Claim& claim) {
+std::string describe_holder(const RunClaim& claim) {
   return claim.malformed ? "an unreadable claim.json" : claim.host + ":" + std::to_string(claim.pid);
 }
 
@@ -138,9 +138,9 @@ ClaimAttempt try_claim(const fs::path& run_dir) {
   if (ec) throw IoError("cannot create " + run_dir.string() + ": " + ec.message());
   const fs::path file = run_dir / kClaimFile;
   ClaimAttempt attempt;
-  std::optional<Claim> replaced;
+  std::optional<RunClaim> replaced;
   for (int tries = 0; tries < 5; ++tries) {
-    Claim mine = new_claim();
+    RunClaim mine = new_claim();
     if (create_exclusive(file, claim_json(mine))) {
       if (replaced) attempt = {ClaimOutcome::taken_over, *replaced};
       return attempt;
@@ -163,7 +163,7 @@ ClaimAttempt try_claim(const fs::path& run_dir) {
     replaced = existing;
   }
   const auto last = read_claim_file(file);
-  return {ClaimOutcome::held_by_other, last ? *last : Claim{}};
+  return {ClaimOutcome::held_by_other, last ? *last : RunClaim{}};
 }
 
 bool refresh_claim(const fs::path& run_dir) {

@@ -34,7 +34,7 @@ namespace bnlab {
 inline constexpr std::chrono::seconds kClaimHeartbeat{10};   // how often a holder refreshes its claims
 inline constexpr std::chrono::seconds kClaimStaleAfter{60};  // a heartbeat older than this is dead
 
-struct Claim {
+struct RunClaim {
   std::string holder, host;
   long pid = 0;
   std::int64_t started = 0, heartbeat = 0;  // Unix seconds
@@ -43,21 +43,21 @@ struct Claim {
 
 // This process's holder id and a fresh claim of it (heartbeat now).
 const std::string& this_holder();
-Claim new_claim();
+RunClaim new_claim();
 
-std::string claim_json(const Claim& claim);
+std::string claim_json(const RunClaim& claim);
 // The claim of a run folder, or nothing when it has none.
-std::optional<Claim> read_claim(const std::filesystem::path& run_dir);
-bool is_stale(const Claim& claim, std::int64_t now_unix);
+std::optional<RunClaim> read_claim(const std::filesystem::path& run_dir);
+bool is_stale(const RunClaim& claim, std::int64_t now_unix);
 // "host:pid" of a claim, for messages.
-std::string describe_holder(const Claim& claim);
+std::string describe_holder(const RunClaim& claim);
 // Whether this process holds the claim of `run_dir`.
 bool holds_claim(const std::filesystem::path& run_dir);
 
 enum class ClaimOutcome { acquired, taken_over, held_by_other };
 struct ClaimAttempt {
   ClaimOutcome outcome = ClaimOutcome::acquired;
-  Claim other;  // held_by_other: the live holder; taken_over: the stale claim replaced
+  RunClaim other;  // held_by_other: the live holder; taken_over: the stale claim replaced
 };
 
 // Claims `run_dir` (created if missing) for this process. Throws IoError when the folder or the
