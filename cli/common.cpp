@@ -7,8 +7,11 @@
 #include <iostream>
 
 #include "core/errors.hpp"
+#include "experiment/runner.hpp"
 
 namespace bnlab::cli {
+
+static_assert(kIoFailed == kExitIoError, "exec-run's exit status for an I/O error is what the runner looks for");
 
 void setup_logging(int verbosity) {
   auto logger = spdlog::stderr_color_mt("bnlab");
@@ -27,6 +30,9 @@ int guarded(const std::function<int()>& fn) {
   } catch (const DataError& e) {
     std::cerr << "bnlab: data: " << e.what() << '\n';
     return kBadData;
+  } catch (const IoError& e) {  // names the file and the OS reason
+    std::cerr << "bnlab: " << e.what() << '\n';
+    return kIoFailed;
   } catch (const std::exception& e) {
     std::cerr << "bnlab: " << e.what() << '\n';
     return kRunFailed;

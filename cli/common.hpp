@@ -7,7 +7,7 @@
 
 namespace bnlab::cli {
 
-enum Exit : int { kOk = 0, kRunFailed = 1, kBadInput = 2, kBadData = 3 };
+enum Exit : int { kOk = 0, kRunFailed = 1, kBadInput = 2, kBadData = 3, kIoFailed = 4 };
 
 // -q / -v / SPDLOG_LEVEL: logs go to stderr only.
 void setup_logging(int verbosity);  // -1 quiet (warnings and errors), 0 info, 1 debug

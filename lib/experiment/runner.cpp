@@ -30,6 +30,11 @@ std::string plan_csv(const std::vector<PlannedRun>& plan) {
   return out;
 }
 
+bool is_transient_failure(const json& status) {
+  const auto kind = status.find("error_kind");
+  return status.value("status", "") == "failed" && kind != status.end() && *kind == "io";
+}
+
 namespace {
 
 std::string string_field(const json& status, const char* key) {
@@ -77,12 +82,12 @@ RunReport run_experiment(const Experiment& experiment, const RunnerOptions& opti
   RunReport report;
   report.selected = selected.size();
   bool data_failed = false;
-  std::size_t skipped_failed = 0;
+  std::size_t skipped_failed = 0, io_failed = 0;
   std::vector<PlannedRun> todo;
   for (const auto& run : selected) {
     const json previous = options.force ? json() : read_status(runs_dir / run.run_id);
     const std::string s = previous.is_object() ? string_field(previous, "status") : "";
-    if (s == "ok" || s == "diverged" || (s == "failed" && !options.retry_failed)) {
+    if (s == "ok" || s == "diverged" || (s == "failed" && !options.retry_failed && !is_transient_failure(previous))) {
       ++report.skipped;
       if (s == "failed") {
         ++skipped_failed;
@@ -109,6 +114,7 @@ RunReport run_experiment(const Experiment& experiment, const RunnerOptions& opti
       if (string_field(status, "status") == "failed" || !status.contains("status")) {
         ++report.failed;
         data_failed = data_failed || string_field(status, "error_kind") == "data";
+        if (is_transient_failure(status)) ++io_failed;
       }
     };
     if (jobs == 1)
@@ -118,6 +124,10 @@ RunReport run_experiment(const Experiment& experiment, const RunnerOptions& opti
   }
   report.unfinished = todo.size() - report.ran.size();  // cut short or never started
 
+  if (io_failed)
+    spdlog::warn("{} run{} could not read or write {} files (I/O error above); the next run of the same command "
+                 "retries {}", io_failed, io_failed == 1 ? "" : "s", io_failed == 1 ? "its" : "their",
+                 io_failed == 1 ? "it" : "them");
   std::error_code ec;
   if (fs::is_directory(runs_dir, ec)) {
     const auto collected = collect(dir);
@@ -133,7 +143,7 @@ RunReport run_experiment(const Experiment& experiment, const RunnerOptions& opti
                  ::strsignal(stop.received()), report.unfinished, todo.size());
     report.exit_status = 128 + stop.received();
   } else {
-    report.exit_status = data_failed ? 3 : report.failed ? 1 : 0;
+    report.exit_status = data_failed ? 3 : io_failed ? kExitIoError : report.failed ? 1 : 0;
   }
   return report;
 }
