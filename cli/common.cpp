@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "core/errors.hpp"
+#include "experiment/runner.hpp"
 
 namespace bnlab::cli {
 
@@ -23,6 +24,8 @@ bool colors_wanted(bool is_terminal) {
   const char* no_color = std::getenv("NO_COLOR");  // https://no-color.org: set and non-empty means no colour
   return is_terminal && !(no_color && *no_color);
 }
+
+static_assert(kIoFailed == kExitIoError, "exec-run's exit status for an I/O error is what the runner looks for");
 
 void setup_logging(int verbosity) {
   // spdlog colours only a terminal by itself; NO_COLOR and --color decide before it.
@@ -45,6 +48,9 @@ int guarded(const std::function<int()>& fn) {
   } catch (const DataError& e) {
     std::cerr << "bnlab: data: " << e.what() << '\n';
     return kBadData;
+  } catch (const IoError& e) {  // names the file and the OS reason
+    std::cerr << "bnlab: " << e.what() << '\n';
+    return kIoFailed;
   } catch (const std::exception& e) {
     std::cerr << "bnlab: " << e.what() << '\n';
     return kRunFailed;

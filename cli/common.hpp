@@ -7,7 +7,7 @@
 
 namespace bnlab::cli {
 
-enum Exit : int { kOk = 0, kRunFailed = 1, kBadInput = 2, kBadData = 3 };
+enum Exit : int { kOk = 0, kRunFailed = 1, kBadInput = 2, kBadData = 3, kIoFailed = 4 };
 
 // --color=auto|always|never (main.cpp). auto: colours on a terminal unless NO_COLOR is set and
 // non-empty (no-color.org); always and never override NO_COLOR.

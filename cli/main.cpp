@@ -1,10 +1,15 @@
 // bnlab: measure what Batch Normalization does to training. See README.md.
 #include <CLI/CLI.hpp>
 
+#include <csignal>
+
 #include "commands.hpp"
 #include "common.hpp"
 
 int main(int argc, char** argv) {
+  // A file grown past `ulimit -f` would kill bnlab with SIGXFSZ without a word; ignored, the write
+  // fails with EFBIG and is reported as an I/O error naming the file (exit status 4).
+  std::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{"bnlab: an experiment runner that measures what Batch Normalization does to training.\n"
                "Write a JSON config, run it, get CSV files (README.md explains every key and column)."};
   app.set_version_flag("--version", std::string("bnlab ") + BNLAB_VERSION);

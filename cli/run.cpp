@@ -81,7 +81,8 @@ void setup_run(CLI::App& app, int& exit_code) {
   auto* shard = cmd->add_option("--shard", o->shard,
                                 "Run only runs i with i % N == K (0-based K/N); default from SLURM_ARRAY_TASK_*");
   cmd->add_flag("--force", o->force, "Rerun every run, finished or not");
-  cmd->add_flag("--retry-failed", o->retry_failed, "Rerun runs whose status is failed (they are skipped otherwise)");
+  cmd->add_flag("--retry-failed", o->retry_failed,
+                "Rerun runs whose status is failed (skipped otherwise, except I/O failures: always retried)");
   cmd->add_flag("--dry-run", o->dry_run, "Print the plan as CSV and run nothing");
   cmd->add_flag("-q,--quiet", o->quiet, "Only warnings and errors on stderr");
   cmd->add_flag("-v,--verbose", o->verbose, "Debug logging on stderr");

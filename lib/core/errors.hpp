@@ -1,6 +1,6 @@
 // Typed errors of the library. The library throws these and never exits; the CLI catches once,
 // prints one line and maps the type to an exit status (README, "Exit status"):
-//   ConfigError -> 2, DataError -> 3, anything else -> 1.
+//   ConfigError -> 2, DataError -> 3, IoError -> 4, anything else -> 1.
 #pragma once
 
 #include <stdexcept>
@@ -51,7 +51,8 @@ class MemoryError : public Error {
   using Error::Error;
 };
 
-// An I/O failure writing results.
+// An I/O failure reading or writing results (disk full, file size limit, permissions); the message
+// names the real file and the OS reason. Transient: a run that failed on it is retried on rerun.
 class IoError : public Error {
  public:
   using Error::Error;

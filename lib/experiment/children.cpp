@@ -15,6 +15,7 @@
 
 #include "experiment/process.hpp"
 #include "experiment/run.hpp"
+#include "experiment/runner.hpp"
 
 namespace bnlab {
 
@@ -55,6 +56,11 @@ class ChildPool {
     const auto t0 = std::chrono::steady_clock::now();
     try {
       prepare_run_dir(dir, run);
+    } catch (const std::exception& e) {  // its folder cannot be written: an I/O fault, retried on rerun
+      fail_without_child(run, dir, e.what(), "io", t0);
+      return;
+    }
+    try {
       std::vector<std::string> args = {"exec-run", dir.string(), "--threads", std::to_string(options_.threads),
                                        "--parent-pid", std::to_string(::getpid())};
       if (spdlog::should_log(spdlog::level::debug)) args.push_back("-v");
@@ -64,7 +70,7 @@ class ChildPool {
       progress_.started(run);
       progress_.log(spdlog::level::debug, fmt::format("run {}: started as process {}", run.run_id, child.pid));
     } catch (const std::exception& e) {
-      fail_without_child(run, dir, e.what(), t0);
+      fail_without_child(run, dir, e.what(), "spawn", t0);
     }
   }
 
@@ -138,25 +144,32 @@ class ChildPool {
       progress_.abandoned(slot.run.run_id);
       return;
     }
+    // A child that could not write its results (it even failed to write status.json: disk full)
+    // exits with kExitIoError after printing the file and the reason: a transient failure.
+    const bool io_error = wait_status != -1 && WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == kExitIoError;
     std::string reason = wait_status == -1 ? "lost track of the child process"
                          : WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0
                              ? "exited without writing status.json"
                              : describe_wait_status(wait_status);
-    if (!slot.last_lines.empty()) reason += "; last output: " + slot.last_lines.back();
+    if (io_error && !slot.last_lines.empty()) {  // "bnlab: cannot write FILE: REASON"
+      reason = slot.last_lines.back();
+      if (reason.rfind("bnlab: ", 0) == 0) reason.erase(0, 7);
+    }
+    else if (!slot.last_lines.empty()) reason += "; last output: " + slot.last_lines.back();
     try {
-      status = record_failed_run(slot.dir, reason, "crash", wall_s);
+      status = record_failed_run(slot.dir, reason, io_error ? "io" : "crash", wall_s);
     } catch (const std::exception& e) {
-      status = {{"status", "failed"}, {"error", reason + " (and " + e.what() + ")"}};
+      status = {{"status", "failed"}, {"error", reason + " (and " + e.what() + ")"}, {"error_kind", "io"}};
     }
     on_finished_(slot.run, status);
   }
 
-  void fail_without_child(const PlannedRun& run, const fs::path& dir, const std::string& error,
+  void fail_without_child(const PlannedRun& run, const fs::path& dir, const std::string& error, const char* kind,
                           std::chrono::steady_clock::time_point t0) {
     const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    json status = {{"status", "failed"}, {"error", error}};
+    json status = {{"status", "failed"}, {"error", error}, {"error_kind", kind}};
     try {
-      status = record_failed_run(dir, error, "io", wall_s);
+      status = record_failed_run(dir, error, kind, wall_s);
     } catch (const std::exception&) {
     }
     on_finished_(run, status);

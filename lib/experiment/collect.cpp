@@ -183,6 +183,7 @@ CollectResult collect(const fs::path& experiment_dir, const CollectOptions& opti
       metrics_csv += csv_line(out);
     }
   }
+  remove_dead_temporaries(experiment_dir);  // of a collect killed while writing (kill -9, ulimit -f)
   write_file_atomic(experiment_dir / "runs.csv", runs_csv);
   write_file_atomic(experiment_dir / "metrics.csv", metrics_csv);
   return result;

@@ -34,6 +34,11 @@ std::string plan_csv(const std::vector<PlannedRun>& plan) {
   return out;
 }
 
+bool is_transient_failure(const json& status) {
+  const auto kind = status.find("error_kind");
+  return status.value("status", "") == "failed" && kind != status.end() && *kind == "io";
+}
+
 namespace {
 
 std::string string_field(const json& status, const char* key) {
@@ -70,9 +75,12 @@ void run_in_process(const std::vector<PlannedRun>& runs, const fs::path& runs_di
 }
 
 // Whether a finished run's status keeps it from running again.
-bool keeps_run(const std::string& status, const RunnerOptions& options) {
+// Whether a finished run stays as it is: ok and diverged runs do; failed ones too unless
+// --retry-failed, or the failure was an I/O error (transient: retried by every rerun).
+bool keeps_run(const json& status, const RunnerOptions& options) {
   if (options.force) return false;
-  return status == "ok" || status == "diverged" || (status == "failed" && !options.retry_failed);
+  const std::string s = string_field(status, "status");
+  return s == "ok" || s == "diverged" || (s == "failed" && !options.retry_failed && !is_transient_failure(status));
 }
 
 std::string plural(std::size_t n, const char* one, const char* many) { return n == 1 ? one : many; }
@@ -90,7 +98,7 @@ RunReport run_experiment(const Experiment& experiment, const RunnerOptions& opti
   RunReport report;
   report.selected = selected.size();
   bool data_failed = false;
-  std::size_t skipped_failed = 0;
+  std::size_t skipped_failed = 0, io_failed = 0;
   // A finished run is skipped; counted as failed if it failed.
   auto skip_finished = [&](const json& status) {
     ++report.skipped;
@@ -105,7 +113,7 @@ RunReport run_experiment(const Experiment& experiment, const RunnerOptions& opti
     const fs::path run_dir = runs_dir / run.run_id;
     const RunCheck check = check_run(run_dir);
     for (const auto& problem : check.problems) spdlog::warn("{}: damaged; the run is run again", problem);
-    if (check.state != RunState::finished || !keeps_run(string_field(check.status, "status"), options)) {
+    if (check.state != RunState::finished || !keeps_run(check.status, options)) {
       todo.push_back(run);
       continue;
     }
@@ -151,7 +159,7 @@ RunReport run_experiment(const Experiment& experiment, const RunnerOptions& opti
                                                       "heartbeat older than {} s)",
                                                       run.run_id, describe_holder(attempt.other), kClaimStaleAfter.count()));
       const RunCheck check = check_run(run_dir);
-      if (check.state == RunState::finished && keeps_run(string_field(check.status, "status"), options)) {
+      if (check.state == RunState::finished && keeps_run(check.status, options)) {
         claims.release(run_dir);
         skip_finished(check.status);
         ++finished_elsewhere;
@@ -167,6 +175,7 @@ RunReport run_experiment(const Experiment& experiment, const RunnerOptions& opti
       if (string_field(status, "status") == "failed" || !status.contains("status")) {
         ++report.failed;
         data_failed = data_failed || string_field(status, "error_kind") == "data";
+        if (is_transient_failure(status)) ++io_failed;
       }
     };
     // Runs held by others are looked at again after each pass: a holder that died meanwhile left
@@ -198,6 +207,10 @@ RunReport run_experiment(const Experiment& experiment, const RunnerOptions& opti
                  plural(holders.size(), "es", ""), plural(claimed_elsewhere.size(), "it", "them"));
   }
 
+  if (io_failed)
+    spdlog::warn("{} run{} could not read or write {} files (I/O error above); the next run of the same command "
+                 "retries {}", io_failed, io_failed == 1 ? "" : "s", io_failed == 1 ? "its" : "their",
+                 io_failed == 1 ? "it" : "them");
   std::error_code ec;
   if (fs::is_directory(runs_dir, ec)) {
     CollectOptions scope;
@@ -225,7 +238,7 @@ RunReport run_experiment(const Experiment& experiment, const RunnerOptions& opti
                  ::strsignal(stop.received()), report.unfinished, todo.size());
     report.exit_status = 128 + stop.received();
   } else {
-    report.exit_status = data_failed ? 3 : report.failed ? 1 : 0;
+    report.exit_status = data_failed ? 3 : io_failed ? kExitIoError : report.failed ? 1 : 0;
   }
   return report;
 }

@@ -1,8 +1,9 @@
 // Runs an experiment's plan into <out>/<name>/ (DESIGN.md, "Command line" and "Results").
 //
 // Resume: a run whose folder has a status.json with status ok or diverged is finished and skipped;
-// a failed one is skipped too (and still makes the exit status 1) unless retry_failed; force reruns
-// everything. A folder without status.json is unfinished (killed, interrupted) and is run again
+// a failed one is skipped too (and still makes the exit status 1) unless retry_failed, except a
+// run that failed on an I/O error (error_kind "io": disk full, file size limit, permissions): such
+// faults are the machine's, not the run's, so every rerun retries it. force reruns everything. A folder without status.json is unfinished (killed, interrupted) and is run again
 // from the start. Every file is written to a temporary name and renamed, status.json last, so a
 // kill at any moment leaves nothing half-written.
 //
@@ -36,6 +37,9 @@
 
 namespace bnlab {
 
+// Exit status when results could not be read or written (IoError); README, "Exit status".
+inline constexpr int kExitIoError = 4;
+
 struct RunnerOptions {
   std::filesystem::path out = "results";
   int jobs = 1;                    // runs at once; > 1 runs each in a child process
@@ -51,7 +55,8 @@ struct RunnerOptions {
 
 struct RunReport {
   int exit_status = 0;             // 0 all finished, 1 a run failed, 3 a run's data was missing or
-                                   // corrupt, 128 + signal when stopped by a signal
+                                   // corrupt, 4 a run hit an I/O error (kExitIoError), 128 + signal
+                                   // when stopped by a signal
   std::vector<std::string> ran;    // run ids executed by this call (finished or failed), in finishing order
   std::size_t selected = 0;        // runs of the plan in this shard
   std::size_t skipped = 0;         // already finished (or failed, without retry_failed)
@@ -60,6 +65,9 @@ struct RunReport {
   std::size_t claimed_elsewhere = 0;  // left to the live processes that hold their claims
   std::size_t other_plans = 0;     // finished runs in the folder not of this plan (left out of runs.csv)
 };
+
+// A failed status.json whose failure is transient (an I/O error): reruns retry it without --retry-failed.
+bool is_transient_failure(const nlohmann::json& status);
 
 // The plan as CSV: index, run_id, then one column per swept key (`bnlab plan`, `run --dry-run`).
 std::string plan_csv(const std::vector<PlannedRun>& plan);
