@@ -45,6 +45,13 @@ class ShapeError : public Error {
   using Error::Error;
 };
 
+// A layer's or component's options out of range, when the library is used directly: the schema
+// checks user input first and names the config path; this names the option.
+class OptionError : public Error {
+ public:
+  using Error::Error;
+};
+
 // An I/O failure writing results.
 class IoError : public Error {
  public:
