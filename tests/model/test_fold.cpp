@@ -161,8 +161,8 @@ TEST_CASE("folding a linear layer's batch norm: weights and bias by hand", "[fol
   CHECK(b[0] == Approx(-0.9).epsilon(1e-6));
   CHECK(b[1] == Approx(0.3).epsilon(1e-6));
   // the classifier is copied as is
-  CHECK(folded->layer(2).params()[0]->value.to_vector() == net->layer(3).params()[0]->value.to_vector());
-  CHECK(folded->layer(2).params()[1]->value.to_vector() == net->layer(3).params()[1]->value.to_vector());
+  CHECK(folded->layer(2).params()[0]->value.to_vector() == net->layer(2).params()[0]->value.to_vector());
+  CHECK(folded->layer(2).params()[1]->value.to_vector() == net->layer(2).params()[1]->value.to_vector());
 }
 
 TEST_CASE("a folded network gives the BN network's eval logits with the layers of the no-norm network", "[fold]") {
@@ -185,7 +185,7 @@ TEST_CASE("a folded network gives the BN network's eval logits with the layers o
       {"mlp, fuse_norm_relu off", mlp_separate, false, "linear batch_norm relu linear batch_norm relu linear"},
       {"mlp, sigmoid and dropout", mlp_sigmoid, false, "linear batch_norm sigmoid dropout linear"},
       {"cnn, fused", cnn(), true,
-       "conv2d batch_norm+relu max_pool conv2d batch_norm+relu max_pool flatten linear batch_norm relu linear"},
+       "conv2d batch_norm+relu max_pool conv2d batch_norm+relu max_pool flatten linear batch_norm+relu linear"},
       {"cnn, fuse_norm_relu off", cnn_separate, false,
        "conv2d batch_norm relu max_pool conv2d batch_norm relu max_pool flatten linear batch_norm relu linear"},
   };
