@@ -52,7 +52,7 @@ struct NormBlock {
   std::unique_ptr<Eltwise> relu;  // separate ReLU, or null
 
   NormBlock(std::int64_t channels, const std::string& variant)
-      : bn(std::make_unique<BatchNorm>(channels, NormConfig{}, variant == "bn_relu_fused")),
+      : bn(std::make_unique<BatchNorm>(channels, BatchNormOptions{.relu = variant == "bn_relu_fused"})),
         relu(variant == "bn_relu_separate" ? std::make_unique<Eltwise>("relu") : nullptr) {}
   const Tensor& forward(const Tensor& src, Mode mode) {
     const Tensor& y = bn->forward(src, mode);

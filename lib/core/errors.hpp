@@ -51,6 +51,13 @@ class MemoryError : public Error {
   using Error::Error;
 };
 
+// A layer's or component's options out of range, when the library is used directly: the schema
+// checks user input first and names the config path; this names the option.
+class OptionError : public Error {
+ public:
+  using Error::Error;
+};
+
 // An I/O failure reading or writing results (disk full, file size limit, permissions); the message
 // names the real file and the OS reason. Transient: a run that failed on it is retried on rerun.
 class IoError : public Error {

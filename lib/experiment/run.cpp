@@ -173,11 +173,8 @@ json execute_run(const fs::path& dir, DataCache& cache, int threads, const Progr
     const auto seed = static_cast<std::uint64_t>(config.train.seed);
     const DataSplit& data = cache.get(config.data, seed);
     status["data"] = {{"source", data.source}, {"train_samples", data.train.n}, {"test_samples", data.test.n}};
-    BuildOptions build_options;
-    build_options.fuse_norm_relu = !probes_need_unfused_norm_relu(config.probes);
     auto net = build_model(config.model, config.norm, config.init,
-                           {data.train.channels, data.train.height, data.train.width}, data.train.num_classes, seed,
-                           build_options);
+                           {data.train.channels, data.train.height, data.train.width}, data.train.num_classes, seed);
     Trainer trainer(*net, data.train, data.test, config.train, config.optimizer, config.data.batching);
     const auto probes = make_probes(config.probes, {*net, data.train, data.test, config.model, config.train});
     for (const auto& probe : probes) trainer.add_observer(probe.get());

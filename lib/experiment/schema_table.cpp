@@ -5,7 +5,7 @@
 #include "experiment/config.hpp"
 #include "experiment/limits.hpp"
 #include "experiment/schema.hpp"
-#include "layers/norms.hpp"
+#include "model/norms.hpp"
 
 namespace bnlab {
 
@@ -101,7 +101,7 @@ std::vector<KeySpec> build_schema() {
       field("model.norm", &R::model, &ModelConfig::norm, one_of(&norm_kinds), "normalization after each hidden linear/conv layer (none: no layer)"),
       field("model.norm_position", &R::model, &ModelConfig::norm_position, one_of({"pre_activation", "post_activation"}), "norm before the activation (as in the paper) or after it"),
       field("model.dropout", &R::model, &ModelConfig::dropout, in(0, 1, "[)"), "drop probability after each hidden activation (0: no dropout)"),
-      field("model.fuse_norm_relu", &R::model, &ModelConfig::fuse_norm_relu, any(), "run pre-activation BN and a following ReLU as one oneDNN primitive (false: separate; same numbers)"),
+      field("model.fuse_norm_relu", &R::model, &ModelConfig::fuse_norm_relu, any(), "pre-activation BN applies a following ReLU itself, as one oneDNN primitive where oneDNN has a fast (JIT) fused kernel (false: a separate ReLU layer; same numbers)"),
       field("norm.eps", &R::norm, &NormConfig::eps, gt(0), "added to the variance before the square root"),
       field("norm.momentum", &R::norm, &NormConfig::momentum, in(0, 1, "[]"), "running = (1 - momentum) * running + momentum * batch statistic (PyTorch's meaning)"),
       field("norm.group_size", &R::norm, &NormConfig::group_size, ge(1), "group norm: channels per group"),
@@ -180,6 +180,18 @@ std::vector<ConfigRule> build_rules() {
                       std::to_string((*values)[i]) + " of " + path + "[" + std::to_string(i) +
                       "] (model.norm 'group' needs whole groups of channels)";
          return std::nullopt;
+       }},
+      // Ghost BN cannot normalize a last ghost batch of one sample on (N, C) data, which an mlp
+      // and a cnn's fc layers have (layers/ghost_batch_norm.hpp).
+      {{"model.norm", "norm.ghost_batch_size", "train.batch_size", "model.arch", "model.hidden", "model.fc"},
+       [](const RunConfig& c) -> std::optional<std::string> {
+         const bool has_2d_norm = c.model.arch == "mlp" ? !c.model.hidden.empty() : !c.model.fc.empty();
+         if (c.model.norm != "ghost_batch" || !has_2d_norm || c.norm.ghost_batch_size < 1) return std::nullopt;
+         if (c.train.batch_size % c.norm.ghost_batch_size != 1) return std::nullopt;
+         return "norm.ghost_batch_size: a batch of " + std::to_string(c.train.batch_size) + " in ghost batches of " +
+                std::to_string(c.norm.ghost_batch_size) + " leaves a last ghost batch of 1 sample, whose statistics " +
+                "are undefined (choose train.batch_size and norm.ghost_batch_size so that batch_size % " +
+                "ghost_batch_size != 1)";
        }},
   };
 }

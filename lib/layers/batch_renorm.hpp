@@ -1,5 +1,5 @@
-// Batch Renormalization (Ioffe 2017, Algorithm 1) on top of BatchNorm (same interface, same
-// running statistics: PyTorch momentum, unbiased running variance; see batch_norm.hpp):
+// Batch Renormalization (Ioffe 2017, Algorithm 1): BN (same running statistics: PyTorch
+// momentum, unbiased running variance; see batch_norm.hpp) with a correction towards them:
 //
 //   training:  mu_B, sigma_B = sqrt(var_B + eps) of the batch (biased var_B);
 //              sigma = sqrt(running_var + eps)
@@ -17,39 +17,37 @@
 // num_batches_tracked is a buffer (1-element tensor) so probes that save and restore buffers
 // also restore the warm-up position.
 //
-// How: y = (gamma·r)·xhat + (gamma·d + beta), so an inner BatchNorm whose scale/shift are set to
-// those values does the work on oneDNN. Its batch statistics are needed before r and d are known,
-// so each training forward first runs the inner BN in Mode::batch_stats (no state change) to
-// read them: one extra BN forward per step.
+// How: y = (gamma·r)·xhat + (gamma·d + beta), an affine policy on the BN core: the core computes
+// the batch statistics once, this layer turns them into r, d and that scale/shift, and the core
+// normalizes with them (batch_norm.hpp).
 #pragma once
 
 #include <vector>
 
 #include "layers/batch_norm.hpp"
-#include "layers/layer.hpp"
-#include "model/model_config.hpp"
 
 namespace bnlab {
 
-class BatchRenorm : public Layer {
+struct BatchRenormOptions {
+  double eps = 1e-5;
+  double momentum = 0.1;
+  double rmax = 3.0;                // r in [1/rmax, rmax], >= 1
+  double dmax = 5.0;                // d in [-dmax, dmax], >= 0
+  std::int64_t warmup_steps = 200;  // training steps over which rmax ramps from 1 and dmax from 0
+};
+
+class BatchRenorm : private BatchNormAffinePolicy, public BatchNorm {
  public:
-  BatchRenorm(std::int64_t channels, const NormConfig& config, Context& ctx = default_context());
+  explicit BatchRenorm(std::int64_t channels, const BatchRenormOptions& options = {},
+                       Context& ctx = default_context());
 
-  std::string kind() const override { return "batch_renorm"; }
   const Tensor& forward(const Tensor& src, Mode mode) override;
-  const Tensor& backward(const Tensor& diff_dst, bool need_diff_src = true) override;
-  std::vector<Param*> params() override { return {&gamma_, &beta_}; }
   std::vector<Buffer> buffers() override {
-    return {{"running_mean", &bn_.running_mean()},
-            {"running_var", &bn_.running_var()},
-            {"num_batches_tracked", &num_batches_tracked_}};
+    auto out = BatchNorm::buffers();
+    out.push_back({"num_batches_tracked", &num_batches_tracked_});
+    return out;
   }
-  bool is_norm() const override { return true; }
 
-  Param& gamma() { return gamma_; }
-  Param& beta() { return beta_; }
-  Tensor& running_mean() { return bn_.running_mean(); }
-  Tensor& running_var() { return bn_.running_var(); }
   Tensor& num_batches_tracked() { return num_batches_tracked_; }
   // r and d of the last training forward, (C).
   const std::vector<float>& r() const { return r_; }
@@ -59,18 +57,14 @@ class BatchRenorm : public Layer {
   double current_dmax() const;
 
  private:
-  // Sets the inner BN's scale/shift to gamma*r + (gamma*d + beta) with r, d of the batch src.
-  void set_renorm_affine(const Tensor& src, std::vector<float>& r, std::vector<float>& d);
-  void set_inner_affine(const std::vector<float>& r, const std::vector<float>& d);
+  bool needs_batch_stats() const override { return true; }
+  void affine(Mode mode, const float* mean, const float* var, float* scale, float* shift) override;
+  void map_grads(const float* dscale, const float* dshift, float* dgamma, float* dbeta) override;
 
-  std::int64_t channels_;
-  double eps_, rmax_, dmax_;
-  std::int64_t warmup_steps_;
-  BatchNorm bn_;                      // owns running statistics; its gamma/beta hold the effective affine
-  Param gamma_, beta_;                // (C) the learned ones
-  Tensor num_batches_tracked_;        // (1) training steps taken
-  std::vector<float> r_, d_;          // (C) of the last training forward, for backward
-  std::vector<float> probe_r_, probe_d_;  // (C) of the last batch_stats forward
+  BatchRenormOptions options_;
+  Tensor num_batches_tracked_;                      // (1) training steps taken
+  std::vector<float> r_, d_;                        // (C) of the last training forward, for backward
+  std::vector<float> batch_stats_r_, batch_stats_d_;  // (C) of the last Mode::batch_stats forward
 };
 
 }  // namespace bnlab

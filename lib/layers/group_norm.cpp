@@ -126,18 +126,16 @@ GroupNormKernel::GroupNormKernel(std::string name, std::int64_t channels, std::i
     : name_(std::move(name)), channels_(channels), group_size_(group_size), groups_(0), eps_(eps), ctx_(ctx) {
   if (channels < 1) throw ShapeError(name_ + ": channels must be >= 1");
   if (group_size < 1 || channels % group_size != 0)
-    throw ConfigError("norm.group_size: " + std::to_string(group_size) + " does not divide the width " +
-                      std::to_string(channels) + " of a normalized layer (" + name_ + " needs whole groups)");
+    throw OptionError(name_ + ": group_size " + std::to_string(group_size) + " does not divide the " +
+                      std::to_string(channels) + " channels (groups must be whole)");
   groups_ = channels / group_size;
   dgamma_.assign(static_cast<std::size_t>(channels), 0.0);
   dbeta_.assign(static_cast<std::size_t>(channels), 0.0);
 }
 
 void GroupNormKernel::build(Plan& plan, const dnnl::memory::desc& src_md, bool training) {
+  check_norm_input(name_, channels_, src_md);
   const auto dims = src_md.dims();
-  if ((dims.size() != 2 && dims.size() != 4) || dims[1] != channels_)
-    throw ShapeError(name_ + ": expected (N, " + std::to_string(channels_) + "[, H, W]) input, got " +
-                     to_string(dims));
   plan.src_md = src_md;
   plan.layout = layout_of(src_md);
   plan.reorder_src = plan.layout.block == 0;
@@ -157,7 +155,7 @@ void GroupNormKernel::build(Plan& plan, const dnnl::memory::desc& src_md, bool t
 }
 
 const Tensor& GroupNormKernel::forward(const Tensor& src, Mode mode, const Tensor& gamma, const Tensor& beta) {
-  Plan& plan = plan_for(mode);
+  Plan& plan = plans_[mode];
   if (plan.dst.empty() || src.desc() != plan.src_md) build(plan, src.desc(), mode == Mode::train);
   plan.x = plan.reorder_src ? static_cast<const float*>(plan.to_data(src.mem(), plan.data_md, ctx_).get_data_handle())
                             : src.data();
@@ -209,8 +207,8 @@ const Tensor& GroupNormKernel::forward(const Tensor& src, Mode mode, const Tenso
 
 const Tensor& GroupNormKernel::backward(const Tensor& diff_dst, bool need_diff_src, const Tensor& gamma,
                                         Tensor& dgamma, Tensor& dbeta) {
-  if (train_.dst.empty() || !train_.x) throw Error(name_ + ": backward before a training forward");
-  const Plan& plan = train_;
+  if (plans_.train.dst.empty() || !plans_.train.x) throw Error(name_ + ": backward before a training forward");
+  const Plan& plan = plans_.train;
   const float* g = static_cast<const float*>(diff_dst_to_data_(diff_dst.mem(), plan.data_md, ctx_).get_data_handle());
   const Layout& l = plan.layout;
   const std::int64_t cpad = l.cblocks * l.block;
@@ -259,14 +257,9 @@ const Tensor& GroupNormKernel::backward(const Tensor& diff_dst, bool need_diff_s
   return diff_src_out_;
 }
 
-GroupNorm::GroupNorm(std::int64_t channels, const NormConfig& config, Context& ctx)
-    : Layer(ctx),
-      channels_(channels),
-      group_size_(config.group_size),
-      gamma_{"gamma", Tensor::plain({channels}, ctx), Tensor::plain({channels}, ctx), false},
-      beta_{"beta", Tensor::plain({channels}, ctx), Tensor::plain({channels}, ctx), false},
-      kernel_("group_norm", channels, config.group_size, config.eps, ctx) {
-  gamma_.value.fill(1.0f);  // gamma = 1, beta = 0 at init
-}
+GroupNorm::GroupNorm(std::int64_t channels, const GroupNormOptions& options, Context& ctx)
+    : Norm("group_norm", channels, ctx),
+      group_size_(options.group_size),
+      kernel_("group_norm", channels, options.group_size, options.eps, ctx) {}
 
 }  // namespace bnlab

@@ -11,7 +11,8 @@
 // Statistics are per sample, so there are no running statistics: Mode::train, eval and
 // batch_stats compute the same output (train also keeps what backward needs). group_size = 1 is
 // instance norm, group_size = C is layer norm as Wu & He use it (LayerNorm reuses this kernel
-// for 4-D inputs). C not divisible by group_size is a ConfigError naming norm.group_size.
+// for 4-D inputs). C not divisible by group_size is an OptionError (the schema reports it first,
+// as norm.group_size).
 //
 // oneDNN 2.6 has no group norm primitive, and its batch_normalization on a re-described tensor
 // would need the plain nchw layout, where it runs a slow reference kernel. So the kernel is
@@ -25,8 +26,7 @@
 
 #include <vector>
 
-#include "layers/layer.hpp"
-#include "model/model_config.hpp"
+#include "layers/norm.hpp"
 
 namespace bnlab {
 
@@ -42,8 +42,8 @@ class GroupNormKernel {
                          Tensor& dbeta);
 
   // Statistics of the last training forward, (N, G) row-major: mean and 1/sqrt(var + eps).
-  const std::vector<float>& mean() const { return train_.mean; }
-  const std::vector<float>& rstd() const { return train_.rstd; }
+  const std::vector<float>& mean() const { return plans_.train.mean; }
+  const std::vector<float>& rstd() const { return plans_.train.rstd; }
 
   // How a layout's memory splits: element (o, s, k) at ((o·spatial + s)·block + k) is sample
   // o / cblocks, channel (o % cblocks)·block + k. Channels >= C are a blocked layout's padding.
@@ -65,14 +65,13 @@ class GroupNormKernel {
     std::vector<float> sums, sums2;   // (N, Cpad) per-(sample, channel) moments, Cpad = cblocks·block
     std::vector<float> shift, scale, bias;  // (N, Cpad): y = scale·(x - shift) + bias
   };
-  Plan& plan_for(Mode mode) { return mode == Mode::train ? train_ : mode == Mode::eval ? eval_ : batch_stats_; }
   void build(Plan& plan, const dnnl::memory::desc& src_md, bool training);
 
   std::string name_;
   std::int64_t channels_, group_size_, groups_;
   double eps_;
   Context& ctx_;
-  Plan train_, eval_, batch_stats_;
+  PerMode<Plan> plans_;
   // Backward, sized with the training plan.
   std::vector<float> sum_g_, sum_gx_;    // (N, Cpad) Σ g and Σ g·(x - mu) per (sample, channel)
   std::vector<float> coef_g_, coef_x_, coef_1_;  // (N, Cpad): dx = coef_g·g + coef_x·(x - mu) + coef_1
@@ -82,28 +81,27 @@ class GroupNormKernel {
   Reorder diff_dst_to_data_, diff_src_back_;
 };
 
-class GroupNorm : public Layer {
- public:
-  GroupNorm(std::int64_t channels, const NormConfig& config, Context& ctx = default_context());
+struct GroupNormOptions {
+  double eps = 1e-5;            // added to the variance before the square root
+  std::int64_t group_size = 4;  // channels per group; must divide the channels
+};
 
-  std::string kind() const override { return "group_norm"; }
+class GroupNorm : public Norm {
+ public:
+  explicit GroupNorm(std::int64_t channels, const GroupNormOptions& options = {}, Context& ctx = default_context());
+
   const Tensor& forward(const Tensor& src, Mode mode) override {
     return kernel_.forward(src, mode, gamma_.value, beta_.value);
   }
   const Tensor& backward(const Tensor& diff_dst, bool need_diff_src = true) override {
     return kernel_.backward(diff_dst, need_diff_src, gamma_.value, gamma_.grad, beta_.grad);
   }
-  std::vector<Param*> params() override { return {&gamma_, &beta_}; }
-  bool is_norm() const override { return true; }
 
-  Param& gamma() { return gamma_; }
-  Param& beta() { return beta_; }
   std::int64_t groups() const { return channels_ / group_size_; }
   const GroupNormKernel& kernel() const { return kernel_; }
 
  private:
-  std::int64_t channels_, group_size_;
-  Param gamma_, beta_;  // (C)
+  std::int64_t group_size_;
   GroupNormKernel kernel_;
 };
 

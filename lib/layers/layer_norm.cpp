@@ -8,21 +8,12 @@ namespace {
 using flags = dnnl::normalization_flags;
 }  // namespace
 
-LayerNorm::LayerNorm(std::int64_t channels, const NormConfig& config, Context& ctx)
-    : Layer(ctx),
-      channels_(channels),
-      eps_(config.eps),
-      gamma_{"gamma", Tensor::plain({channels}, ctx), Tensor::plain({channels}, ctx), false},
-      beta_{"beta", Tensor::plain({channels}, ctx), Tensor::plain({channels}, ctx), false},
-      kernel_("layer_norm", channels, channels, config.eps, ctx) {
-  gamma_.value.fill(1.0f);  // gamma = 1, beta = 0 at init
-}
+LayerNorm::LayerNorm(std::int64_t channels, const LayerNormOptions& options, Context& ctx)
+    : Norm("layer_norm", channels, ctx), eps_(options.eps), kernel_("layer_norm", channels, channels, options.eps, ctx) {}
 
 void LayerNorm::build(Plan& plan, const dnnl::memory::desc& src_md, bool training) {
+  check_input(src_md);  // (4-D inputs go to the group kernel before this)
   const auto dims = src_md.dims();
-  if (dims.size() != 2 || dims[1] != channels_)
-    throw ShapeError("layer_norm: expected (N, " + std::to_string(channels_) + "[, H, W]) input, got " +
-                     to_string(dims));
   const auto& eng = ctx_.engine();
   const auto data_md = plain_desc(dims);
   const auto stat_md = plain_desc({dims[0]});
@@ -61,7 +52,7 @@ const Tensor& LayerNorm::forward(const Tensor& src, Mode mode) {
     if (mode == Mode::train) last_train_4d_ = true;
     return kernel_.forward(src, mode, gamma_.value, beta_.value);
   }
-  Plan& plan = plan_for(mode);
+  Plan& plan = plans_[mode];
   if (plan.fwd.empty() || src.desc() != plan.src_md) build(plan, src.desc(), mode == Mode::train);
   if (mode == Mode::train) last_train_4d_ = false;
   if (plan.reorder_src)
@@ -78,7 +69,7 @@ const Tensor& LayerNorm::backward(const Tensor& diff_dst, bool need_diff_src) {
   if (bwd_.empty()) throw Error("layer_norm: backward before a training forward");
   diff_dst_.set_data_handle(diff_dst_to_plain_(diff_dst.mem(), diff_dst_.get_desc(), ctx_).get_data_handle());
   bwd_.run(ctx_);
-  if (train_.reorder_src) diff_src_out_ = Tensor(diff_src_back_(diff_src_.mem(), train_.src_md, ctx_));
+  if (plans_.train.reorder_src) diff_src_out_ = Tensor(diff_src_back_(diff_src_.mem(), plans_.train.src_md, ctx_));
   return diff_src_out_;
 }
 

@@ -21,25 +21,23 @@
 #pragma once
 
 #include "layers/group_norm.hpp"
-#include "layers/layer.hpp"
-#include "model/model_config.hpp"
+#include "layers/norm.hpp"
 
 namespace bnlab {
 
-class LayerNorm : public Layer {
- public:
-  LayerNorm(std::int64_t channels, const NormConfig& config, Context& ctx = default_context());
+struct LayerNormOptions {
+  double eps = 1e-5;  // added to the variance before the square root
+};
 
-  std::string kind() const override { return "layer_norm"; }
+class LayerNorm : public Norm {
+ public:
+  explicit LayerNorm(std::int64_t channels, const LayerNormOptions& options = {}, Context& ctx = default_context());
+
   const Tensor& forward(const Tensor& src, Mode mode) override;
   const Tensor& backward(const Tensor& diff_dst, bool need_diff_src = true) override;
-  std::vector<Param*> params() override { return {&gamma_, &beta_}; }
-  bool is_norm() const override { return true; }
 
-  Param& gamma() { return gamma_; }
-  Param& beta() { return beta_; }
   // oneDNN's implementation name of the 2-D forward primitive, "" before one ran.
-  const std::string& impl() const { return train_.impl; }
+  const std::string& impl() const { return plans_.train.impl; }
 
  private:
   struct Plan {
@@ -52,15 +50,12 @@ class LayerNorm : public Layer {
     Step fwd;
     std::string impl;
   };
-  Plan& plan_for(Mode mode) { return mode == Mode::train ? train_ : mode == Mode::eval ? eval_ : batch_stats_; }
   void build(Plan& plan, const dnnl::memory::desc& src_md, bool training);
 
-  std::int64_t channels_;
   double eps_;
-  Param gamma_, beta_;  // (C)
   GroupNormKernel kernel_;  // 4-D inputs: one group of all channels
   bool last_train_4d_ = false;
-  Plan train_, eval_, batch_stats_;
+  PerMode<Plan> plans_;
   // 2-D backward, built with the training plan.
   dnnl::memory diff_dst_;  // handle onto the caller's diff_dst
   Reorder diff_dst_to_plain_;

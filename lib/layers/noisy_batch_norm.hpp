@@ -10,57 +10,48 @@
 //   backward:     chain rule through the noise: da = s_c · dy, then BN's backward, so
 //                 dgamma = s_c · Σ dy·xhat, dbeta = s_c · Σ dy.
 //
-// A = norm.noise_shift_range, S = norm.noise_scale_max, w = norm.noise_shift_spread,
-// v = norm.noise_scale_std. Draws per training forward, in this order: mu_t, sigma_t, m_0..m_{C-1},
-// s_0..s_{C-1}, from the layer's own bnlab::Rng (rng(): probes that run extra training forwards
-// save and restore it). Zero noise (A = 0, S = 1, w = 0, v = 0) is BN bit for bit.
+// A = shift_range, S = scale_max, w = shift_spread, v = scale_std (the norm.noise_* keys). Draws
+// per training forward, in this order: mu_t, sigma_t, m_0..m_{C-1}, s_0..s_{C-1}, from the layer's
+// own bnlab::Rng (rng(): probes that run extra training forwards save and restore it). Zero noise
+// (A = 0, S = 1, w = 0, v = 0) is BN bit for bit.
 //
-// How: s·(gamma·xhat + beta) + m = (s·gamma)·xhat + (s·beta + m), so an inner BatchNorm with that
-// effective scale/shift does the forward and backward in one oneDNN primitive each.
+// How: s·(gamma·xhat + beta) + m = (s·gamma)·xhat + (s·beta + m), an affine policy on the BN
+// core (batch_norm.hpp): one oneDNN primitive each for forward and backward.
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 #include "core/random.hpp"
 #include "layers/batch_norm.hpp"
-#include "layers/layer.hpp"
-#include "model/model_config.hpp"
 
 namespace bnlab {
 
-class NoisyBatchNorm : public Layer {
+struct NoisyBatchNormOptions {
+  double eps = 1e-5;
+  double momentum = 0.1;
+  double shift_range = 0.5;   // A >= 0
+  double scale_max = 1.25;    // S >= 1
+  double shift_spread = 0.1;  // w >= 0
+  double scale_std = 0.1;     // v >= 0
+};
+
+class NoisyBatchNorm : private BatchNormAffinePolicy, public BatchNorm {
  public:
   // seed: the noise stream.
-  NoisyBatchNorm(std::int64_t channels, const NormConfig& config, std::uint64_t seed,
+  NoisyBatchNorm(std::int64_t channels, const NoisyBatchNormOptions& options, std::uint64_t seed,
                  Context& ctx = default_context());
 
-  std::string kind() const override { return "noisy_batch_norm"; }
-  const Tensor& forward(const Tensor& src, Mode mode) override;
-  const Tensor& backward(const Tensor& diff_dst, bool need_diff_src = true) override;
-  std::vector<Param*> params() override { return {&gamma_, &beta_}; }
-  std::vector<Buffer> buffers() override {
-    return {{"running_mean", &bn_.running_mean()}, {"running_var", &bn_.running_var()}};
-  }
-  bool is_norm() const override { return true; }
   Rng* rng() override { return &rng_; }
-
-  Param& gamma() { return gamma_; }
-  Param& beta() { return beta_; }
-  Tensor& running_mean() { return bn_.running_mean(); }
-  Tensor& running_var() { return bn_.running_var(); }
   // The noise of the last training forward, (C): y = scale · BN(x) + shift.
   const std::vector<float>& noise_scale() const { return s_; }
   const std::vector<float>& noise_shift() const { return m_; }
 
  private:
-  void draw_noise();
-  // The inner BN's scale/shift: s·gamma and s·beta + m (noisy) or gamma and beta.
-  void set_inner_affine(bool noisy);
+  void affine(Mode mode, const float* mean, const float* var, float* scale, float* shift) override;
+  void map_grads(const float* dscale, const float* dshift, float* dgamma, float* dbeta) override;
 
-  std::int64_t channels_;
-  double shift_range_, scale_max_, shift_spread_, scale_std_;
-  BatchNorm bn_;          // owns running statistics; its gamma/beta hold the effective affine
-  Param gamma_, beta_;    // (C) the learned ones
+  NoisyBatchNormOptions options_;
   Rng rng_;
   std::vector<float> s_, m_;  // (C) the noise of the last training forward
 };

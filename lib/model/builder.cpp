@@ -8,30 +8,22 @@
 #include "layers/flatten.hpp"
 #include "layers/linear.hpp"
 #include "layers/max_pool.hpp"
-#include "layers/norms.hpp"
 #include "model/init.hpp"
+#include "model/norms.hpp"
 
 namespace bnlab {
 
 namespace {
 
-// Whether oneDNN 2.6 has a fast kernel for BN with fused ReLU on this output. After a conv the
-// data is blocked (nChw16c, channels padded): always. After a linear layer BN sees (N, C) as nhwc,
-// and with fuse_norm_relu only C % 16 == 0 gets a JIT kernel: C = 100 falls to the reference
-// nspc_bnorm (0.14 ms forward + 0.17 ms backward at batch 60 against 0.03 + 0.05 unfused, measured
-// with ONEDNN_VERBOSE; the ReLU MLP's step went from 1.96 to ~0.6 ms unfused). The separate ReLU
-// computes the same values.
-bool fast_fused_norm_relu(bool after_conv, std::int64_t width) { return after_conv || width % 16 == 0; }
-
 // Adds norm and activation in the configured order after a conv/linear producing `width` channels.
+// A pre-activation batch norm followed by ReLU applies it itself (fused where that is fast).
 void add_norm_and_activation(Network& net, const ModelConfig& model, const NormConfig& norm, std::int64_t width,
-                             bool after_conv, const BuildOptions& options, Rng& rng) {
+                             Rng& rng) {
   const bool pre = model.norm_position == "pre_activation";
-  const bool fuse = pre && options.fuse_norm_relu && model.fuse_norm_relu && model.norm == "batch" &&
-                    model.activation == "relu" && fast_fused_norm_relu(after_conv, width);
-  auto norm_layer = make_norm(model.norm, width, norm, fuse, rng);
+  const bool relu_in_norm = pre && model.fuse_norm_relu && model.norm == "batch" && model.activation == "relu";
+  auto norm_layer = make_norm(model.norm, width, norm, relu_in_norm, rng);
   if (pre && norm_layer) net.add(std::move(norm_layer));
-  if (!fuse) net.add(std::make_unique<Eltwise>(model.activation));
+  if (!relu_in_norm) net.add(std::make_unique<Eltwise>(model.activation));
   if (!pre && norm_layer) net.add(std::move(norm_layer));
 }
 
@@ -57,8 +49,7 @@ std::string entry_name(const char* key, std::size_t i, const std::string& layer)
 }  // namespace
 
 std::unique_ptr<Network> build_model(const ModelConfig& model, const NormConfig& norm, const InitConfig& init,
-                                     const Dims& input_shape, std::int64_t num_classes, std::uint64_t seed,
-                                     const BuildOptions& options) {
+                                     const Dims& input_shape, std::int64_t num_classes, std::uint64_t seed) {
   if (input_shape.size() != 3) throw ShapeError("build_model: input shape must be (C, H, W)");
   Rng rng(derive_seed(seed, 0xb11d));
   // A layer directly followed by a norm (pre-activation) has no bias.
@@ -72,7 +63,7 @@ std::unique_ptr<Network> build_model(const ModelConfig& model, const NormConfig&
       const auto h = model.hidden[i];
       named(entry_name("model.hidden", i, "linear " + std::to_string(width) + " -> " + std::to_string(h)), [&] {
         net->add(std::make_unique<Linear>(width, h, bias));
-        add_norm_and_activation(*net, model, norm, h, /*after_conv=*/false, options, rng);
+        add_norm_and_activation(*net, model, norm, h, rng);
         add_dropout(*net, model, rng);
       });
       width = h;
@@ -89,7 +80,7 @@ std::unique_ptr<Network> build_model(const ModelConfig& model, const NormConfig&
                           std::to_string(input_shape[2]) + " images (each halves the size)");
       named(entry_name("model.channels", i, "conv3x3 " + std::to_string(channels) + " -> " + std::to_string(c)), [&] {
         net->add(std::make_unique<Conv2d>(channels, c, 3, 1, bias));
-        add_norm_and_activation(*net, model, norm, c, /*after_conv=*/true, options, rng);
+        add_norm_and_activation(*net, model, norm, c, rng);
         net->add(std::make_unique<MaxPool2d>(2, 2));
       });
       channels = c;
@@ -102,7 +93,7 @@ std::unique_ptr<Network> build_model(const ModelConfig& model, const NormConfig&
       const auto h = model.fc[i];
       named(entry_name("model.fc", i, "linear " + std::to_string(features) + " -> " + std::to_string(h)), [&] {
         net->add(std::make_unique<Linear>(features, h, bias));
-        add_norm_and_activation(*net, model, norm, h, /*after_conv=*/false, options, rng);
+        add_norm_and_activation(*net, model, norm, h, rng);
         add_dropout(*net, model, rng);
       });
       features = h;
@@ -116,18 +107,32 @@ std::unique_ptr<Network> build_model(const ModelConfig& model, const NormConfig&
   return net;
 }
 
-std::size_t pre_activation_layer(const Network& net, std::size_t hidden) {
-  // Walk the layers: each activation layer ends one hidden layer; its pre-activation is the
-  // layer just before it.
+PreActivation::PreActivation(Network& net, std::size_t hidden) : net_(net) {
+  // Walk the layers: an activation layer, or a batch norm that applies the ReLU itself, ends
+  // one hidden layer.
   std::size_t seen = 0;
   for (std::size_t i = 1; i < net.size(); ++i) {
+    auto* bn = dynamic_cast<BatchNorm*>(&net.layer(i));
     const auto kind = net.layer(i).kind();
-    if (kind == "relu" || kind == "sigmoid" || kind == "tanh") {
-      if (seen == hidden) return i - 1;
-      ++seen;
+    const bool activation = kind == "relu" || kind == "sigmoid" || kind == "tanh";
+    if (!activation && !(bn && bn->relu())) continue;
+    if (seen++ != hidden) continue;
+    if (activation) {
+      layer_ = i - 1;
+    } else {
+      bn->keep_pre_activation();
+      layer_ = i;
+      norm_ = bn;
     }
+    return;
   }
-  throw ConfigError("no hidden layer " + std::to_string(hidden) + " with a separate activation in this network");
+  throw ConfigError("no hidden layer " + std::to_string(hidden) + " with an activation in this network");
+}
+
+const Tensor* PreActivation::read(Mode mode) const {
+  if (!norm_) return net_.output(layer_, mode);
+  const Tensor& pre = norm_->pre_activation(mode);
+  return pre.empty() ? nullptr : &pre;
 }
 
 }  // namespace bnlab

@@ -3,31 +3,38 @@
 //   cnn: per channel count c: conv3x3 pad 1 (c) -> [norm -> act | act -> norm] -> maxpool 2;
 //        flatten; per fc width: linear -> [norm -> act | act -> norm] -> [dropout]; linear(classes)
 // A conv/linear directly followed by a norm has no bias (the norm's beta replaces it).
-// With pre-activation BN followed by ReLU the two run as one oneDNN primitive (fuse_norm_relu),
-// unless model.fuse_norm_relu is false (the user turned it off), options.fuse_norm_relu is false
-// (probes that read the pre-activation ask for that) or oneDNN has no fast fused kernel for the
-// shape (after a linear layer whose width is not a multiple of 16; see builder.cpp).
+// With pre-activation BN followed by ReLU the BN layer applies the ReLU itself (fused into its
+// oneDNN primitive where oneDNN has a fast kernel for that; batch_norm.hpp), unless
+// model.fuse_norm_relu is false (the user turned it off): then a separate ReLU layer follows.
 #pragma once
 
 #include <memory>
 
+#include "layers/batch_norm.hpp"
 #include "model/model_config.hpp"
 #include "model/network.hpp"
 
 namespace bnlab {
 
-struct BuildOptions {
-  bool fuse_norm_relu = true;
-};
-
 // input_shape: one sample's dims as the data set has them, (C, H, W).
 std::unique_ptr<Network> build_model(const ModelConfig& model, const NormConfig& norm, const InitConfig& init,
-                                     const Dims& input_shape, std::int64_t num_classes, std::uint64_t seed,
-                                     const BuildOptions& options = {});
+                                     const Dims& input_shape, std::int64_t num_classes, std::uint64_t seed);
 
-// The layer index of the pre-activation (input of the activation function) of hidden layer
-// `hidden` (0-based, counting mlp hidden layers or cnn conv blocks then fc layers): the norm
-// output with pre_activation BN, else the linear/conv output. Needs fuse_norm_relu off.
-std::size_t pre_activation_layer(const Network& net, std::size_t hidden);
+// The pre-activation (input of the activation function) of hidden layer `hidden` (0-based,
+// counting mlp hidden layers or cnn conv blocks then fc layers): the norm output with
+// pre_activation norm, else the linear/conv output. The one way a probe asks for it: a batch
+// norm that applies the ReLU itself is told to keep BN and ReLU as separate steps (a fused
+// kernel never writes the pre-activation; same numbers), so make it before the first forward.
+class PreActivation {
+ public:
+  PreActivation(Network& net, std::size_t hidden);
+  // The pre-activation of the last forward in `mode`; nullptr before one.
+  const Tensor* read(Mode mode) const;
+
+ private:
+  const Network& net_;
+  std::size_t layer_ = 0;            // the layer whose output (or pre-ReLU output) it is
+  const BatchNorm* norm_ = nullptr;  // that layer when it applies the ReLU itself
+};
 
 }  // namespace bnlab

@@ -11,7 +11,8 @@ namespace bnlab {
 
 namespace {
 
-bool is_batch_norm(const Layer& layer) { return layer.kind() == "batch_norm" || layer.kind() == "batch_norm_relu"; }
+// Plain BN only: the variants (batch_renorm, ...) are BatchNorms too but normalize otherwise.
+bool is_batch_norm(const Layer& layer) { return layer.kind() == "batch_norm"; }
 bool is_affine(const Layer& layer) { return layer.kind() == "linear" || layer.kind() == "conv2d"; }
 
 Param* find_param(Layer& layer, const std::string& name) {
@@ -92,9 +93,9 @@ std::unique_ptr<Network> fold_batch_norm(Network& net, const ModelConfig& model)
       if (i == 0 || !is_affine(net.layer(i - 1)))
         throw ConfigError("model.norm_position: the batch norm at layer " + std::to_string(i) +
                           " does not directly follow a linear/conv layer, so it cannot be folded");
-      if (layer.kind() == "batch_norm_relu") {
+      if (const auto* bn = dynamic_cast<const BatchNorm*>(&layer); bn && bn->relu()) {
         if (j >= folded->size() || folded->layer(j).kind() != "relu")
-          throw ShapeError("fold_batch_norm: a fused batch_norm_relu without a relu in the folded network");
+          throw ShapeError("fold_batch_norm: a batch norm with ReLU without a relu in the folded network");
         ++j;  // the fused ReLU becomes a separate one
       }
       continue;

@@ -7,7 +7,7 @@
 // The folded network is the same model built with norm "none" (each linear/conv with a bias,
 // a separate activation, no norm layer): it has exactly the layers, and so the cost, of the
 // network without BN, and its eval-mode logits equal the BN network's eval-mode logits up to
-// float rounding. A fused BN+ReLU leaves a separate ReLU. Other layers are copied with their
+// float rounding. A BN that applies ReLU itself leaves a separate ReLU. Other layers are copied with their
 // params. The folded network is for inference only (Mode::eval); training it is possible but is
 // training a different network.
 //

@@ -1,6 +1,5 @@
 #include "model/network.hpp"
 
-#include <sstream>
 
 #include "core/errors.hpp"
 
@@ -66,16 +65,6 @@ std::int64_t Network::num_params() {
   std::int64_t n = 0;
   for (Param* p : params()) n += p->value.numel();
   return n;
-}
-
-std::string Network::summary() const {
-  std::ostringstream out;
-  for (std::size_t i = 0; i < layers_.size(); ++i) {
-    out << i << ' ' << layers_[i]->kind();
-    if (train_outputs_[i]) out << ' ' << to_string(train_outputs_[i]->dims());
-    out << '\n';
-  }
-  return out.str();
 }
 
 }  // namespace bnlab

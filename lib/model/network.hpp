@@ -32,8 +32,6 @@ class Network {
   const Tensor* output(std::size_t i, Mode mode) const;
   std::vector<Param*> params();
   std::int64_t num_params();
-  // One line per layer: index, kind, output dims of the last training forward.
-  std::string summary() const;
 
  private:
   template <class Fn>

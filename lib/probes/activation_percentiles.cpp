@@ -57,14 +57,15 @@ ActivationPercentiles::Settings ActivationPercentiles::read(SettingsReader& read
 ActivationPercentiles::ActivationPercentiles(Network& net, Settings settings)
     : net_(net),
       settings_(std::move(settings)),
-      layer_index_(pre_activation_layer(net, static_cast<std::size_t>(settings_.layer))) {
+      pre_activation_(net, static_cast<std::size_t>(settings_.layer)) {
   table_.columns = columns();
 }
 
 void ActivationPercentiles::after_backward(StepContext& ctx) {
   if (ctx.step != 1 && ctx.step % settings_.every != 0) return;
-  const Tensor* out = net_.output(layer_index_, Mode::train);
-  if (!out) throw Error("activation_percentiles: no training output of layer " + std::to_string(layer_index_));
+  const Tensor* out = pre_activation_.read(Mode::train);
+  if (!out) throw Error("activation_percentiles: no training pre-activation of hidden layer " +
+                        std::to_string(settings_.layer));
   const auto dims = out->dims();  // (N, C) or (N, C, H, W)
   const std::vector<float> all = out->to_vector();  // row-major
   const std::int64_t n = dims[0], c = dims[1];

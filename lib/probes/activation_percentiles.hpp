@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "model/builder.hpp"
 #include "model/model_config.hpp"
 #include "probes/probe.hpp"
 #include "probes/settings.hpp"
@@ -42,7 +43,7 @@ class ActivationPercentiles : public Probe {
  private:
   Network& net_;
   Settings settings_;
-  std::size_t layer_index_;  // index in the network of the layer whose output is the pre-activation
+  PreActivation pre_activation_;
   std::vector<float> values_;
   ProbeTable table_;
 };

@@ -24,50 +24,49 @@ struct ProbeKind {
   const char* name;
   const char* summary;
   std::vector<std::string> columns;
-  bool reads_pre_activation;
   std::function<void(SettingsReader&, const ModelConfig&, const TrainConfig&)> read;
   std::function<std::unique_ptr<Probe>(SettingsReader&, const ProbeSetup&)> make;
 };
 
 const std::vector<ProbeKind>& kinds() {
   static const std::vector<ProbeKind> table = {
-      {ActivationPercentiles::kName, ActivationPercentiles::kSummary, ActivationPercentiles::columns(), true,
+      {ActivationPercentiles::kName, ActivationPercentiles::kSummary, ActivationPercentiles::columns(),
        [](SettingsReader& r, const ModelConfig& m, const TrainConfig&) { ActivationPercentiles::read(r, m); },
        [](SettingsReader& r, const ProbeSetup& s) -> std::unique_ptr<Probe> {
          return std::make_unique<ActivationPercentiles>(s.net, ActivationPercentiles::read(r, s.model));
        }},
-      {TrainModeAccuracy::kName, TrainModeAccuracy::kSummary, TrainModeAccuracy::columns(), false,
+      {TrainModeAccuracy::kName, TrainModeAccuracy::kSummary, TrainModeAccuracy::columns(),
        [](SettingsReader& r, const ModelConfig&, const TrainConfig& t) { TrainModeAccuracy::read(r, t); },
        [](SettingsReader& r, const ProbeSetup& s) -> std::unique_ptr<Probe> {
          return std::make_unique<TrainModeAccuracy>(s.net, s.train, s.test, TrainModeAccuracy::read(r, s.train_config));
        }},
-      {BatchStats::kName, BatchStats::kSummary, BatchStats::columns(), false,
+      {BatchStats::kName, BatchStats::kSummary, BatchStats::columns(),
        [](SettingsReader& r, const ModelConfig&, const TrainConfig& t) { BatchStats::read(r, t); },
        [](SettingsReader& r, const ProbeSetup& s) -> std::unique_ptr<Probe> {
          return std::make_unique<BatchStats>(s.net, s.train, BatchStats::read(r, s.train_config));
        }},
-      {UnitAblation::kName, UnitAblation::kSummary, UnitAblation::columns(), false,
+      {UnitAblation::kName, UnitAblation::kSummary, UnitAblation::columns(),
        [](SettingsReader& r, const ModelConfig& m, const TrainConfig&) { UnitAblation::read(r, m); },
        [](SettingsReader& r, const ProbeSetup& s) -> std::unique_ptr<Probe> {
          return std::make_unique<UnitAblation>(s.net, s.train, s.test, s.train_config, UnitAblation::read(r, s.model));
        }},
-      {ScaleInvariance::kName, ScaleInvariance::kSummary, ScaleInvariance::columns(), false,
+      {ScaleInvariance::kName, ScaleInvariance::kSummary, ScaleInvariance::columns(),
        [](SettingsReader& r, const ModelConfig& m, const TrainConfig& t) { ScaleInvariance::read(r, m, t); },
        [](SettingsReader& r, const ProbeSetup& s) -> std::unique_ptr<Probe> {
          return std::make_unique<ScaleInvariance>(s.net, s.train, s.test, s.train_config,
                                                   ScaleInvariance::read(r, s.model, s.train_config));
        }},
-      {Ics::kName, Ics::kSummary, Ics::columns(), false,
+      {Ics::kName, Ics::kSummary, Ics::columns(),
        [](SettingsReader& r, const ModelConfig& m, const TrainConfig&) { Ics::read(r, m); },
        [](SettingsReader& r, const ProbeSetup& s) -> std::unique_ptr<Probe> {
          return std::make_unique<Ics>(s.net, Ics::read(r, s.model));
        }},
-      {Landscape::kName, Landscape::kSummary, Landscape::columns(), false,
+      {Landscape::kName, Landscape::kSummary, Landscape::columns(),
        [](SettingsReader& r, const ModelConfig&, const TrainConfig&) { Landscape::read(r); },
        [](SettingsReader& r, const ProbeSetup& s) -> std::unique_ptr<Probe> {
          return std::make_unique<Landscape>(s.net, Landscape::read(r));
        }},
-      {InferenceCost::kName, InferenceCost::kSummary, InferenceCost::columns(), false,
+      {InferenceCost::kName, InferenceCost::kSummary, InferenceCost::columns(),
        [](SettingsReader& r, const ModelConfig&, const TrainConfig& t) { InferenceCost::read(r, t); },
        [](SettingsReader& r, const ProbeSetup& s) -> std::unique_ptr<Probe> {
          return std::make_unique<InferenceCost>(s.net, s.train, s.test, s.model, s.train_config,
@@ -115,15 +114,6 @@ std::vector<std::string> check_probes(const json& probes, const ModelConfig& mod
   return problems;
 }
 
-bool probes_need_unfused_norm_relu(const json& probes) {
-  if (!probes.is_object()) return false;
-  for (const auto& [name, settings] : probes.items()) {
-    (void)settings;
-    if (const ProbeKind* kind = find_kind(name); kind && kind->reads_pre_activation) return true;
-  }
-  return false;
-}
-
 std::vector<std::unique_ptr<Probe>> make_probes(const json& probes, const ProbeSetup& setup) {
   if (auto problems = check_probes(probes, setup.model, setup.train_config); !problems.empty())
     throw ConfigError(std::move(problems));
@@ -144,7 +134,6 @@ std::string probe_reference_markdown() {
     out += "- `" + std::string(kind.name) + "`: " + kind.summary + ". Writes `runs/<run_id>/" + kind.name + ".csv` (";
     for (std::size_t i = 0; i < kind.columns.size(); ++i) out += (i ? ", " : "") + ("`" + kind.columns[i] + "`");
     out += ").";
-    if (kind.reads_pre_activation) out += " Keeps BN and ReLU as separate primitives so the pre-activation exists.";
     out += "\n";
     for (const auto& doc : reader.docs())
       out += "  - `" + doc.key + "` (default `" + doc.default_value + "`): " + doc.description + "\n";

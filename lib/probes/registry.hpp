@@ -36,10 +36,6 @@ std::vector<std::string> probe_names();
 std::vector<std::string> check_probes(const nlohmann::json& probes, const ModelConfig& model,
                                       const TrainConfig& train);
 
-// True when an enabled probe reads pre-activations, which a fused BN+ReLU primitive never
-// materializes: the builder then keeps BN and ReLU separate (same numbers, a little slower).
-bool probes_need_unfused_norm_relu(const nlohmann::json& probes);
-
 // Builds the enabled probes (settings already checked; throws ConfigError otherwise).
 std::vector<std::unique_ptr<Probe>> make_probes(const nlohmann::json& probes, const ProbeSetup& setup);
 

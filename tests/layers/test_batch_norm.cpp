@@ -67,7 +67,7 @@ Reference reference(const std::vector<float>& x, const std::vector<float>& gamma
 
 TEST_CASE("batch_norm on a hand-computed example (PyTorch semantics)", "[layers][batch_norm]") {
   // One channel, x = 1, 2, 3, 4: mean 2.5, biased variance 1.25, unbiased 5/3.
-  BatchNorm bn(1, NormConfig{});
+  BatchNorm bn(1);
   Tensor src = Tensor::plain({4, 1});
   src.from_vector({1, 2, 3, 4});
   const auto y = bn.forward(src, Mode::train).to_vector();
@@ -108,9 +108,10 @@ TEST_CASE("batch_norm matches a naive reference in every layout", "[layers][batc
     INFO(tc.name);
     const std::int64_t s = tc.h * tc.w;
     const auto md = tc.four_d ? desc4(tc.n, tc.c, tc.h, tc.w, tc.layout) : plain_desc({tc.n, tc.c});
-    NormConfig cfg;
-    cfg.momentum = 0.3;
-    BatchNorm bn(tc.c, cfg, tc.relu);
+    BatchNormOptions options;
+    options.momentum = 0.3;
+    options.relu = tc.relu;
+    BatchNorm bn(tc.c, options);
     const auto gamma = test::random_normal(tc.c, 5, 0.5);
     auto beta = test::random_normal(tc.c, 6, 0.5);
     bn.gamma().value.from_vector(gamma);
@@ -144,7 +145,7 @@ TEST_CASE("batch_norm matches a naive reference in every layout", "[layers][batc
 }
 
 TEST_CASE("batch_norm training output has zero mean and unit variance per channel", "[layers][batch_norm]") {
-  BatchNorm bn(3, NormConfig{});
+  BatchNorm bn(3);
   Tensor src(desc4(8, 3, 4, 4, tag::nchw));
   auto x = test::random_normal(8 * 3 * 16, 21, 3.0);
   for (auto& v : x) v += 5.0f;
@@ -168,7 +169,7 @@ TEST_CASE("batch_norm gradients match finite differences", "[layers][batch_norm]
                                                   desc4(2, 3, 3, 3, tag::nchw), desc4(3, 16, 2, 2, tag::nChw16c)};
   for (const auto& md : shapes) {
     INFO("shape " << to_string(md.dims()));
-    BatchNorm bn(md.dims()[1], NormConfig{});
+    BatchNorm bn(md.dims()[1]);
     bn.gamma().value.from_vector(test::random_normal(md.dims()[1], 3, 0.5));
     test::GradCheckOptions opt;
     opt.eps = 1e-3;
@@ -180,7 +181,7 @@ TEST_CASE("batch_norm gradients match finite differences", "[layers][batch_norm]
 
 TEST_CASE("batch_norm runs on a jit kernel, never the reference one", "[layers][batch_norm]") {
   for (const auto& md : {plain_desc({60, 100}), desc4(4, 32, 14, 14, tag::nchw), desc4(4, 32, 14, 14, tag::nChw16c)}) {
-    BatchNorm bn(md.dims()[1], NormConfig{});
+    BatchNorm bn(md.dims()[1]);
     Tensor src(md);
     bn.forward(src, Mode::train);
     bn.forward(src, Mode::eval);
@@ -191,7 +192,7 @@ TEST_CASE("batch_norm runs on a jit kernel, never the reference one", "[layers][
 }
 
 TEST_CASE("batch_norm refuses to train on one value per channel", "[layers][batch_norm]") {
-  BatchNorm bn(4, NormConfig{});
+  BatchNorm bn(4);
   Tensor src = Tensor::plain({1, 4});
   CHECK_THROWS_AS(bn.forward(src, Mode::train), ShapeError);
   CHECK_NOTHROW(bn.forward(src, Mode::eval));
@@ -202,7 +203,7 @@ TEST_CASE("batch_norm in batch_stats mode normalizes like training and changes n
   for (bool relu : {false, true}) {
     for (const auto& md : {plain_desc({6, 5}), desc4(4, 16, 3, 3, tag::nChw16c)}) {
       INFO(to_string(md.dims()) << (relu ? " fused relu" : ""));
-      BatchNorm bn(md.dims()[1], NormConfig{}, relu);
+      BatchNorm bn(md.dims()[1], {.relu = relu});
       bn.gamma().value.from_vector(test::random_normal(md.dims()[1], 31, 0.5));
       const std::size_t n = md.get_size() / sizeof(float);
       Tensor a(md), b(md);
@@ -226,7 +227,7 @@ TEST_CASE("batch_norm in batch_stats mode normalizes like training and changes n
       CHECK(bn.running_var().to_vector() == rvar);
       CHECK(bn.batch_mean().to_vector() == bmean);
       CHECK(bn.batch_var().to_vector() == bvar);
-      BatchNorm twin(md.dims()[1], NormConfig{}, relu);
+      BatchNorm twin(md.dims()[1], {.relu = relu});
       twin.gamma().value.from_vector(bn.gamma().value.to_vector());
       const auto dy = test::random_normal(n, 34);
       Tensor diff(md);

@@ -72,11 +72,11 @@ Reference reference(const std::vector<float>& x, const std::vector<float>& gamma
   return out;
 }
 
-NormConfig renorm_config(double rmax, double dmax, std::int64_t warmup, double momentum = 0.1) {
-  NormConfig cfg;
-  cfg.renorm_rmax = rmax;
-  cfg.renorm_dmax = dmax;
-  cfg.renorm_warmup_steps = warmup;
+BatchRenormOptions renorm_config(double rmax, double dmax, std::int64_t warmup, double momentum = 0.1) {
+  BatchRenormOptions cfg;
+  cfg.rmax = rmax;
+  cfg.dmax = dmax;
+  cfg.warmup_steps = warmup;
   cfg.momentum = momentum;
   return cfg;
 }
@@ -185,15 +185,15 @@ TEST_CASE("batch_renorm with rmax = 1 and dmax = 0 is BN bit for bit", "[layers]
     INFO(to_string(md.dims()));
     const auto c = md.dims()[1];
     // Once with the limits set so, once by the first warm-up step of the default config.
-    for (const NormConfig& cfg : {renorm_config(1, 0, 0), NormConfig{}}) {
+    for (const BatchRenormOptions& cfg : {renorm_config(1, 0, 0), BatchRenormOptions{}}) {
       BatchRenorm rn(c, cfg);
-      BatchNorm bn(c, cfg);
+      BatchNorm bn(c, {cfg.eps, cfg.momentum});
       const auto gamma = test::random_normal(c, 40, 0.5), beta = test::random_normal(c, 41, 0.5);
       rn.gamma().value.from_vector(gamma);
       rn.beta().value.from_vector(beta);
       bn.gamma().value.from_vector(gamma);
       bn.beta().value.from_vector(beta);
-      const int steps = cfg.renorm_warmup_steps == 0 ? 3 : 1;
+      const int steps = cfg.warmup_steps == 0 ? 3 : 1;
       for (int step = 0; step < steps; ++step) {
         Tensor src(md);
         src.from_vector(test::random_normal(md.get_size() / sizeof(float), 42 + step, 2.0));
@@ -336,7 +336,7 @@ TEST_CASE("batch_renorm in batch_stats mode uses the training formula and change
 }
 
 TEST_CASE("batch_renorm rejects bad limits", "[layers][batch_renorm]") {
-  CHECK_THROWS_AS(BatchRenorm(3, renorm_config(0.5, 1, 0)), ConfigError);
-  CHECK_THROWS_AS(BatchRenorm(3, renorm_config(2, -1, 0)), ConfigError);
-  CHECK_THROWS_AS(BatchRenorm(3, renorm_config(2, 1, -1)), ConfigError);
+  CHECK_THROWS_WITH(BatchRenorm(3, renorm_config(0.5, 1, 0)), Catch::Contains("batch_renorm: rmax must be >= 1"));
+  CHECK_THROWS_WITH(BatchRenorm(3, renorm_config(2, -1, 0)), Catch::Contains("batch_renorm: dmax must be >= 0"));
+  CHECK_THROWS_AS(BatchRenorm(3, renorm_config(2, 1, -1)), OptionError);
 }

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "core/errors.hpp"
+#include "experiment/config_test_util.hpp"
 #include "layers/batch_norm.hpp"
 #include "layers/ghost_batch_norm.hpp"
 #include "layers/layer_check.hpp"
@@ -18,8 +19,8 @@ using tag = dnnl::memory::format_tag;
 
 namespace {
 
-NormConfig ghost_config(std::int64_t g, double momentum = 0.1) {
-  NormConfig cfg;
+GhostBatchNormOptions ghost_config(std::int64_t g, double momentum = 0.1) {
+  GhostBatchNormOptions cfg;
   cfg.ghost_batch_size = g;
   cfg.momentum = momentum;
   return cfg;
@@ -153,7 +154,7 @@ TEST_CASE("ghost_batch with batch <= ghost size is BN bit for bit", "[layers][gh
       const auto c = md.dims()[1];
       const std::size_t n = md.get_size() / sizeof(float);
       GhostBatchNorm gbn(c, ghost_config(g));
-      BatchNorm bn(c, ghost_config(g));
+      BatchNorm bn(c, {ghost_config(g).eps, ghost_config(g).momentum});
       for (Param* p : {&gbn.gamma(), &bn.gamma()}) p->value.from_vector(test::random_normal(c, 1, 0.5));
       for (Param* p : {&gbn.beta(), &bn.beta()}) p->value.from_vector(test::random_normal(c, 2, 0.5));
       for (int step = 0; step < 2; ++step) {
@@ -179,7 +180,7 @@ TEST_CASE("ghost_batch with batch <= ghost size is BN bit for bit", "[layers][gh
 
 TEST_CASE("ghost_batch refuses a ghost size below 1, a wrong width and backward before forward",
           "[layers][ghost_batch_norm]") {
-  CHECK_THROWS_AS(GhostBatchNorm(4, ghost_config(0)), ConfigError);
+  CHECK_THROWS_AS(GhostBatchNorm(4, ghost_config(0)), OptionError);
   GhostBatchNorm gbn(4, ghost_config(2));
   Tensor diff = Tensor::plain({4, 4});
   CHECK_THROWS_AS(gbn.backward(diff), Error);
@@ -250,4 +251,21 @@ TEST_CASE("ghost_batch gradients match finite differences", "[layers][ghost_batc
     opt.eps = 1e-3;
     test::check_layer_gradients(gbn, md, opt);
   }
+}
+
+TEST_CASE("config validation finds a batch that leaves a ghost batch of one sample on (N, C) data",
+          "[layers][ghost_batch_norm][config]") {
+  using testing::config_with;
+  using testing::problems_of;
+  const std::string expected =
+      "norm.ghost_batch_size: a batch of 33 in ghost batches of 16 leaves a last ghost batch of 1 sample, whose "
+      "statistics are undefined (choose train.batch_size and norm.ghost_batch_size so that batch_size % "
+      "ghost_batch_size != 1)";
+  CHECK(problems_of(config_with(R"("model": {"norm": "ghost_batch"}, "train": {"batch_size": 33, "steps": 5})")) ==
+        std::vector<std::string>{expected});
+  CHECK(problems_of(config_with(R"("model": {"norm": "ghost_batch"}, "train": {"batch_size": 32, "steps": 5})")).empty());
+  // a cnn without fc layers normalizes only (N, C, H, W) data: one sample has H·W values
+  CHECK(problems_of(config_with(R"("model": {"arch": "cnn", "norm": "ghost_batch", "fc": []},)"
+                                R"( "train": {"batch_size": 33, "steps": 5})")).empty());
+  CHECK(problems_of(config_with(R"("model": {"norm": "batch"}, "train": {"batch_size": 33, "steps": 5})")).empty());
 }

@@ -11,7 +11,7 @@
 #include "experiment/config_test_util.hpp"
 #include "layers/group_norm.hpp"
 #include "layers/layer_check.hpp"
-#include "layers/norms.hpp"
+#include "model/norms.hpp"
 #include "layers/softmax_cross_entropy.hpp"
 #include "model/builder.hpp"
 #include "train/sgd.hpp"
@@ -62,10 +62,10 @@ Reference reference(const std::vector<float>& x, const std::vector<float>& gamma
   return r;
 }
 
-NormConfig with_group_size(std::int64_t group_size) {
-  NormConfig cfg;
-  cfg.group_size = group_size;
-  return cfg;
+GroupNormOptions with_group_size(std::int64_t group_size) {
+  GroupNormOptions options;
+  options.group_size = group_size;
+  return options;
 }
 
 }  // namespace
@@ -268,15 +268,18 @@ TEST_CASE("group_norm: group_size must divide the channels", "[layers][group_nor
   try {
     GroupNorm gn(6, with_group_size(4));
     FAIL("no error for 6 channels in groups of 4");
-  } catch (const ConfigError& e) {
+  } catch (const OptionError& e) {
     const std::string what = e.what();
-    CHECK(what.find("norm.group_size") != std::string::npos);
+    CHECK(what.find("group_size") != std::string::npos);
+    CHECK(what.find("norm.") == std::string::npos);  // a layer names no config path
     CHECK(what.find("4") != std::string::npos);
     CHECK(what.find("6") != std::string::npos);
   }
   Rng rng(1);
-  CHECK_THROWS_AS(make_norm("group", 10, with_group_size(4), false, rng), ConfigError);
-  CHECK(make_norm("group", 12, with_group_size(4), false, rng)->kind() == "group_norm");
+  NormConfig config;
+  config.group_size = 4;
+  CHECK_THROWS_AS(make_norm("group", 10, config, false, rng), OptionError);
+  CHECK(make_norm("group", 12, config, false, rng)->kind() == "group_norm");
   GroupNorm gn(8, with_group_size(4));
   Tensor wrong = Tensor::plain({2, 6});
   CHECK_THROWS_AS(gn.forward(wrong, Mode::train), ShapeError);
@@ -314,7 +317,7 @@ TEST_CASE("networks with group norm train deterministically", "[layers][group_no
     m.hidden = {16, 8};
     m.channels = {8, 16};
     auto train = [&] {
-      auto net = build_model(m, with_group_size(4), {}, {1, 8, 8}, 4, 5);
+      auto net = build_model(m, NormConfig{}, {}, {1, 8, 8}, 4, 5);  // group_size 4
       std::size_t norms = 0;
       for (std::size_t i = 0; i < net->size(); ++i) norms += net->layer(i).kind() == "group_norm";
       CHECK(norms == 2);

@@ -10,7 +10,7 @@
 #include "layers/group_norm.hpp"
 #include "layers/layer_check.hpp"
 #include "layers/layer_norm.hpp"
-#include "layers/norms.hpp"
+#include "model/norms.hpp"
 #include "layers/softmax_cross_entropy.hpp"
 #include "model/builder.hpp"
 #include "train/sgd.hpp"
@@ -65,7 +65,7 @@ TEST_CASE("layer_norm on a hand-computed example", "[layers][layer_norm]") {
   for (const bool four_d : {false, true}) {
     INFO((four_d ? "4-D" : "2-D"));
     const std::int64_t c = four_d ? 2 : 4;
-    LayerNorm ln(c, NormConfig{});
+    LayerNorm ln(c);
     ln.gamma().value.from_vector(four_d ? std::vector<float>{2, 0.5} : std::vector<float>{2, 2, 0.5, 0.5});
     ln.beta().value.from_vector(four_d ? std::vector<float>{1, 0} : std::vector<float>{1, 1, 0, 0});
     Tensor src(four_d ? desc4(1, 2, 1, 2) : plain_desc({1, 4}));
@@ -105,7 +105,7 @@ TEST_CASE("layer_norm matches a naive reference on 2-D and 4-D inputs", "[layers
     const std::int64_t s = tc.h * tc.w;
     const auto md = tc.four_d ? desc4(tc.n, tc.c, tc.h, tc.w, tc.layout) : plain_desc({tc.n, tc.c});
     INFO(to_string(md.dims()) << " layout " << static_cast<int>(tc.layout));
-    LayerNorm ln(tc.c, NormConfig{});
+    LayerNorm ln(tc.c);
     const auto gamma = test::random_normal(tc.c, 5, 0.5);
     const auto beta = test::random_normal(tc.c, 6, 0.5);
     ln.gamma().value.from_vector(gamma);
@@ -134,8 +134,8 @@ TEST_CASE("layer_norm matches a naive reference on 2-D and 4-D inputs", "[layers
 TEST_CASE("layer_norm on (N, C) agrees with group norm of one group", "[layers][layer_norm]") {
   // The two code paths (oneDNN's primitive for 2-D, the group kernel for 4-D) compute one formula.
   const std::int64_t n = 8, c = 48;
-  LayerNorm ln(c, NormConfig{});
-  NormConfig one_group;
+  LayerNorm ln(c);
+  GroupNormOptions one_group;
   one_group.group_size = c;
   GroupNorm gn(c, one_group);
   const auto gamma = test::random_normal(c, 11, 0.5), beta = test::random_normal(c, 12, 0.5);
@@ -164,7 +164,7 @@ TEST_CASE("layer_norm gradients match finite differences", "[layers][layer_norm]
   for (const auto& md : shapes) {
     INFO("shape " << to_string(md.dims()));
     const auto c = md.dims()[1];
-    LayerNorm ln(c, NormConfig{});
+    LayerNorm ln(c);
     ln.gamma().value.from_vector(test::random_normal(c, 3, 0.5));
     ln.beta().value.from_vector(test::random_normal(c, 4, 0.5));
     test::GradCheckOptions opt;
@@ -178,7 +178,7 @@ TEST_CASE("layer_norm: every mode gives the same output and none disturbs the ba
   for (const auto& md : {plain_desc({5, 12}), desc4(3, 16, 3, 3, tag::nChw16c)}) {
     INFO(to_string(md.dims()));
     const auto c = md.dims()[1];
-    LayerNorm ln(c, NormConfig{}), twin(c, NormConfig{});
+    LayerNorm ln(c), twin(c);
     const auto gamma = test::random_normal(c, 31, 0.5);
     ln.gamma().value.from_vector(gamma);
     twin.gamma().value.from_vector(gamma);
@@ -203,7 +203,7 @@ TEST_CASE("layer_norm: every mode gives the same output and none disturbs the ba
 }
 
 TEST_CASE("layer_norm rejects a wrong width and a backward before training", "[layers][layer_norm]") {
-  LayerNorm ln(8, NormConfig{});
+  LayerNorm ln(8);
   CHECK_THROWS_AS(ln.forward(Tensor::plain({2, 6}), Mode::train), ShapeError);
   CHECK_THROWS_AS(ln.forward(Tensor(desc4(2, 6, 2, 2)), Mode::train), ShapeError);
   CHECK_THROWS_AS(ln.backward(Tensor::plain({2, 8})), Error);

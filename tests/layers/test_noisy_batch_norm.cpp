@@ -9,7 +9,7 @@
 #include "layers/batch_norm.hpp"
 #include "layers/layer_check.hpp"
 #include "layers/noisy_batch_norm.hpp"
-#include "layers/norms.hpp"
+#include "model/norms.hpp"
 
 using namespace bnlab;
 using test::check_close;
@@ -18,12 +18,12 @@ using tag = dnnl::memory::format_tag;
 
 namespace {
 
-NormConfig noise_config(double range, double scale_max, double spread, double scale_std) {
-  NormConfig cfg;
-  cfg.noise_shift_range = range;
-  cfg.noise_scale_max = scale_max;
-  cfg.noise_shift_spread = spread;
-  cfg.noise_scale_std = scale_std;
+NoisyBatchNormOptions noise_config(double range, double scale_max, double spread, double scale_std) {
+  NoisyBatchNormOptions cfg;
+  cfg.shift_range = range;
+  cfg.scale_max = scale_max;
+  cfg.shift_spread = spread;
+  cfg.scale_std = scale_std;
   return cfg;
 }
 
@@ -80,7 +80,7 @@ TEST_CASE("noisy_batch with zero noise is BN bit for bit", "[layers][noisy_batch
     const std::size_t n = md.get_size() / sizeof(float);
     const auto cfg = noise_config(0, 1, 0, 0);
     NoisyBatchNorm noisy(c, cfg, 7);
-    BatchNorm bn(c, cfg);
+    BatchNorm bn(c, {cfg.eps, cfg.momentum});
     for (Param* p : {&noisy.gamma(), &bn.gamma()}) p->value.from_vector(test::random_normal(c, 1, 0.5));
     for (Param* p : {&noisy.beta(), &bn.beta()}) p->value.from_vector(test::random_normal(c, 2, 0.5));
     for (int step = 0; step < 3; ++step) {
@@ -114,7 +114,7 @@ TEST_CASE("noisy_batch matches a naive reference with its noise", "[layers][nois
     const auto dims = tc.md.dims();
     const auto c = dims[1];
     const std::int64_t sp = dims.size() == 4 ? dims[2] * dims[3] : 1;
-    NormConfig cfg = noise_config(0.5, 1.25, 0.1, 0.1);
+    NoisyBatchNormOptions cfg = noise_config(0.5, 1.25, 0.1, 0.1);
     cfg.momentum = 0.3;
     const std::uint64_t seed = 1234;
     NoisyBatchNorm noisy(c, cfg, seed);
@@ -150,7 +150,7 @@ TEST_CASE("noisy_batch matches a naive reference with its noise", "[layers][nois
     check_close(noisy.gamma().grad.to_vector(), ref.dgamma, 1e-3);
     check_close(noisy.beta().grad.to_vector(), ref.dbeta, 1e-3);
     // Running statistics are BN's, untouched by the noise (it comes after normalization).
-    BatchNorm bn(c, cfg);
+    BatchNorm bn(c, {cfg.eps, cfg.momentum});
     bn.forward(src, Mode::train);
     CHECK(noisy.running_mean().to_vector() == bn.running_mean().to_vector());
     CHECK(noisy.running_var().to_vector() == bn.running_var().to_vector());
@@ -161,9 +161,9 @@ TEST_CASE("noisy_batch noise is redrawn every training step, only in training, a
           "[layers][noisy_batch_norm]") {
   const auto md = desc4(4, 16, 3, 3, tag::nChw16c);
   const std::size_t n = md.get_size() / sizeof(float);
-  const NormConfig cfg;  // default noise
+  const NoisyBatchNormOptions cfg;  // default noise
   NoisyBatchNorm a(16, cfg, 99), b(16, cfg, 99), other(16, cfg, 100);
-  BatchNorm bn(16, cfg);
+  BatchNorm bn(16, {cfg.eps, cfg.momentum});
   Tensor src(md);
   src.from_vector(test::random_normal(n, 3, 1.0));
   std::vector<float> last_scale;
@@ -212,10 +212,10 @@ TEST_CASE("noisy_batch is built by the norm registry with its own generator", "[
   CHECK(layer->kind() == "noisy_batch_norm");
   CHECK(layer->rng() != nullptr);
   CHECK(layer->buffers().size() == 2);
-  CHECK_THROWS_AS(NoisyBatchNorm(3, noise_config(-1, 1.25, 0.1, 0.1), 1), ConfigError);
-  CHECK_THROWS_AS(NoisyBatchNorm(3, noise_config(0.5, 0.9, 0.1, 0.1), 1), ConfigError);
-  CHECK_THROWS_AS(NoisyBatchNorm(3, noise_config(0.5, 1.25, -0.1, 0.1), 1), ConfigError);
-  CHECK_THROWS_AS(NoisyBatchNorm(3, noise_config(0.5, 1.25, 0.1, -0.1), 1), ConfigError);
+  CHECK_THROWS_WITH(NoisyBatchNorm(3, noise_config(-1, 1.25, 0.1, 0.1), 1), Catch::Contains("shift_range must be >= 0"));
+  CHECK_THROWS_WITH(NoisyBatchNorm(3, noise_config(0.5, 0.9, 0.1, 0.1), 1), Catch::Contains("scale_max must be >= 1"));
+  CHECK_THROWS_AS(NoisyBatchNorm(3, noise_config(0.5, 1.25, -0.1, 0.1), 1), OptionError);
+  CHECK_THROWS_AS(NoisyBatchNorm(3, noise_config(0.5, 1.25, 0.1, -0.1), 1), OptionError);
   for (const char* kind : {"batch_renorm", "ghost_batch"}) {
     auto l = make_norm(kind, 8, NormConfig{}, false, rng);
     REQUIRE(l);

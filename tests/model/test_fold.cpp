@@ -27,6 +27,8 @@ std::string kinds(const Network& net) {
   for (std::size_t i = 0; i < net.size(); ++i) {
     if (i) out += ' ';
     out += net.layer(i).kind();
+    // a batch norm that applies the ReLU itself (fused or as its own step: batch_norm.hpp)
+    if (const auto* bn = dynamic_cast<const BatchNorm*>(&net.layer(i)); bn && bn->relu()) out += "+relu";
   }
   return out;
 }
@@ -140,7 +142,7 @@ TEST_CASE("folding a linear layer's batch norm: weights and bias by hand", "[fol
   NormConfig norm;
   norm.eps = 0.5;  // var + eps = 4 and 1 below
   auto net = build_model(m, norm, {}, {1, 1, 3}, 2, 1);
-  REQUIRE(kinds(*net) == "linear batch_norm relu linear");  // width 2: not fused
+  REQUIRE(kinds(*net) == "linear batch_norm+relu linear");  // width 2: ReLU as a separate step inside
   auto& bn = dynamic_cast<BatchNorm&>(net->layer(1));
   net->layer(0).params()[0]->value.from_vector({1, 2, 3, 4, 5, 6});  // W (2, 3)
   bn.gamma().value.from_vector({2, 0.5f});
@@ -159,8 +161,8 @@ TEST_CASE("folding a linear layer's batch norm: weights and bias by hand", "[fol
   CHECK(b[0] == Approx(-0.9).epsilon(1e-6));
   CHECK(b[1] == Approx(0.3).epsilon(1e-6));
   // the classifier is copied as is
-  CHECK(folded->layer(2).params()[0]->value.to_vector() == net->layer(3).params()[0]->value.to_vector());
-  CHECK(folded->layer(2).params()[1]->value.to_vector() == net->layer(3).params()[1]->value.to_vector());
+  CHECK(folded->layer(2).params()[0]->value.to_vector() == net->layer(2).params()[0]->value.to_vector());
+  CHECK(folded->layer(2).params()[1]->value.to_vector() == net->layer(2).params()[1]->value.to_vector());
 }
 
 TEST_CASE("a folded network gives the BN network's eval logits with the layers of the no-norm network", "[fold]") {
@@ -178,12 +180,12 @@ TEST_CASE("a folded network gives the BN network's eval logits with the layers o
   ModelConfig cnn_separate = cnn();
   cnn_separate.fuse_norm_relu = false;
   const std::vector<Case> cases = {
-      {"mlp, BN+ReLU fused after width 32", mlp({32, 20}), true,
-       "linear batch_norm_relu linear batch_norm relu linear"},
+      {"mlp, BN+ReLU in the norm (fused at width 32, two steps at 20)", mlp({32, 20}), true,
+       "linear batch_norm+relu linear batch_norm+relu linear"},
       {"mlp, fuse_norm_relu off", mlp_separate, false, "linear batch_norm relu linear batch_norm relu linear"},
       {"mlp, sigmoid and dropout", mlp_sigmoid, false, "linear batch_norm sigmoid dropout linear"},
       {"cnn, fused", cnn(), true,
-       "conv2d batch_norm_relu max_pool conv2d batch_norm_relu max_pool flatten linear batch_norm relu linear"},
+       "conv2d batch_norm+relu max_pool conv2d batch_norm+relu max_pool flatten linear batch_norm+relu linear"},
       {"cnn, fuse_norm_relu off", cnn_separate, false,
        "conv2d batch_norm relu max_pool conv2d batch_norm relu max_pool flatten linear batch_norm relu linear"},
   };
@@ -251,7 +253,7 @@ TEST_CASE("norms that cannot be folded are config errors naming the key", "[fold
 
 TEST_CASE("model.fuse_norm_relu: the builder honours it, the schema checks it", "[fold][fuse]") {
   ModelConfig m = mlp({16});
-  CHECK(kinds(*build_model(m, {}, {}, {1, 2, 2}, 2, 1)) == "linear batch_norm_relu linear");
+  CHECK(kinds(*build_model(m, {}, {}, {1, 2, 2}, 2, 1)) == "linear batch_norm+relu linear");
   m.fuse_norm_relu = false;
   CHECK(kinds(*build_model(m, {}, {}, {1, 2, 2}, 2, 1)) == "linear batch_norm relu linear");
 

@@ -46,7 +46,7 @@ std::unique_ptr<Network> identity_then_bn() {
   auto first = std::make_unique<Linear>(3, 3, false);
   first->weight().value.from_vector({1, 0, 0, 0, 1, 0, 0, 0, 1});
   net->add(std::move(first));
-  net->add(std::make_unique<BatchNorm>(3, NormConfig{}));
+  net->add(std::make_unique<BatchNorm>(3));
   net->add(std::make_unique<Linear>(3, 2, true));
   return net;
 }

@@ -45,11 +45,9 @@ Run train_with(const ModelConfig& model, const json& probes, std::int64_t steps 
   OptimizerConfig opt;
   opt.lr = 0.05;
   opt.momentum = 0.9;
-  BuildOptions options;
-  options.fuse_norm_relu = !probes_need_unfused_norm_relu(probes);
   const auto& data = synthetic();
   Run run;
-  run.net = build_model(model, {}, {}, {1, 28, 28}, 10, 5, options);
+  run.net = build_model(model, {}, {}, {1, 28, 28}, 10, 5);
   Trainer trainer(*run.net, data.train, data.test, train, opt);
   run.probes = make_probes(probes, {*run.net, data.train, data.test, model, train});
   for (auto& p : run.probes) trainer.add_observer(p.get());

@@ -75,8 +75,9 @@ TEST_CASE("the steady-state training step allocates nothing", "[train][perf]") {
   for (const auto& c : {Case{"mlp", "batch", "sigmoid"}, Case{"mlp", "batch", "relu"}, Case{"mlp", "none", "tanh"},
                         Case{"cnn", "batch", "relu"}, Case{"cnn", "none", "relu"}, Case{"mlp", "group", "relu"},
                         Case{"cnn", "group", "relu"}, Case{"mlp", "layer", "relu"}, Case{"cnn", "layer", "relu"},
-                        Case{"cnn", "ghost_batch", "relu"},
-                        Case{"mlp", "noisy_batch", "relu"}, Case{"cnn", "noisy_batch", "relu"}}) {
+                        Case{"mlp", "ghost_batch", "relu"}, Case{"cnn", "ghost_batch", "relu"},
+                        Case{"mlp", "noisy_batch", "relu"}, Case{"cnn", "noisy_batch", "relu"},
+                        Case{"mlp", "batch_renorm", "relu"}, Case{"cnn", "batch_renorm", "relu"}}) {
     INFO(c.arch << " " << c.norm << " " << c.activation);
     ModelConfig m;
     m.arch = c.arch;
