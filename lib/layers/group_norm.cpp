@@ -10,25 +10,6 @@
 namespace bnlab {
 
 namespace {
-using tag = dnnl::memory::format_tag;
-using dt = dnnl::memory::data_type;
-using Layout = GroupNormKernel::Layout;
-
-// The [outer][spatial][block] split of md, or block 0 when the kernel cannot read md directly.
-Layout layout_of(const dnnl::memory::desc& md) {
-  const auto d = md.dims();
-  if (d.size() == 2) {
-    if (md == plain_desc(d)) return {d[0], 1, d[1], 1};
-    return {};
-  }
-  const std::int64_t hw = d[2] * d[3];
-  if (md == dnnl::memory::desc(d, dt::f32, tag::nchw)) return {d[0] * d[1], d[1], 1, hw};
-  if (md == dnnl::memory::desc(d, dt::f32, tag::nhwc)) return {d[0], 1, d[1], hw};
-  for (const auto& [blocked, b] : {std::pair{tag::nChw16c, std::int64_t{16}}, std::pair{tag::nChw8c, std::int64_t{8}}})
-    if (md == dnnl::memory::desc(d, dt::f32, blocked)) return {d[0] * ((d[1] + b - 1) / b), (d[1] + b - 1) / b, b, hw};
-  return {};
-}
-
 // The two elementwise passes of forward and of backward. Per-(sample, channel) values are indexed
 // o·block + k, which is n·Cpad + c. nchw (block 1) vectorizes over the spatial loop, the other
 // layouts over the block; blocks of 8 and 16 (what convolution picks) are compile-time sizes so
@@ -51,8 +32,8 @@ void with_block(std::int64_t block, F&& f) {
 template <std::int64_t B, bool Forward>
 void pair_sums(const Layout& l, const float* __restrict x, const float* __restrict g, const float* __restrict shift,
                float* __restrict s1, float* __restrict s2) {
-  const std::int64_t b = B ? B : l.block, s_n = l.spatial;
-  for (std::int64_t o = 0; o < l.outer; ++o) {
+  const std::int64_t b = B ? B : l.block, s_n = l.spatial();
+  for (std::int64_t o = 0; o < l.outer(); ++o) {
     const float* xo = x + o * s_n * b;
     const float* go = Forward ? nullptr : g + o * s_n * b;
     if constexpr (B == 1) {
@@ -99,8 +80,8 @@ void pair_sums(const Layout& l, const float* __restrict x, const float* __restri
 template <std::int64_t B, bool WithG>
 void affine(const Layout& l, const float* __restrict x, const float* __restrict g, const float* __restrict shift,
             const float* __restrict a, const float* __restrict bg, const float* __restrict c, float* __restrict out) {
-  const std::int64_t blk = B ? B : l.block, s_n = l.spatial;
-  for (std::int64_t o = 0; o < l.outer; ++o) {
+  const std::int64_t blk = B ? B : l.block, s_n = l.spatial();
+  for (std::int64_t o = 0; o < l.outer(); ++o) {
     const std::int64_t base = o * s_n * blk;
     if constexpr (B == 1) {
       const float m = shift[o], ao = a[o], bo = WithG ? bg[o] : 0.0f, co = c[o];
@@ -139,13 +120,13 @@ void GroupNormKernel::build(Plan& plan, const dnnl::memory::desc& src_md, bool t
     throw ShapeError(name_ + ": expected (N, " + std::to_string(channels_) + "[, H, W]) input, got " +
                      to_string(dims));
   plan.src_md = src_md;
-  plan.layout = layout_of(src_md);
-  plan.reorder_src = plan.layout.block == 0;
-  plan.data_md = plan.reorder_src ? dnnl::memory::desc(dims, dt::f32, tag::nchw) : src_md;
-  if (plan.reorder_src) plan.layout = layout_of(plan.data_md);
+  plan.layout = describe_layout(src_md);
+  plan.reorder_src = !plan.layout.known();
+  plan.data_md = plan.reorder_src ? layout_desc(dims, LayoutKind::nchw) : src_md;
+  if (plan.reorder_src) plan.layout = describe_layout(plan.data_md);
   plan.n = dims[0];
   plan.dst = Tensor(plan.data_md, ctx_);
-  const auto per_channel = static_cast<std::size_t>(plan.layout.outer * plan.layout.block);  // N·Cpad
+  const auto per_channel = static_cast<std::size_t>(plan.layout.outer() * plan.layout.block);  // N·Cpad
   const auto per_group = static_cast<std::size_t>(plan.n * groups_);
   plan.mean.assign(per_group, 0.0f);
   plan.rstd.assign(per_group, 0.0f);
@@ -163,7 +144,7 @@ const Tensor& GroupNormKernel::forward(const Tensor& src, Mode mode, const Tenso
                             : src.data();
   const Layout& l = plan.layout;
   const std::int64_t cpad = l.cblocks * l.block;
-  const double m = static_cast<double>(group_size_ * l.spatial);  // values per group
+  const double m = static_cast<double>(group_size_ * l.spatial());  // values per group
   const float* gam = gamma.data();
   const float* bet = beta.data();
 
@@ -171,12 +152,12 @@ const Tensor& GroupNormKernel::forward(const Tensor& src, Mode mode, const Tenso
   // channel's first value. A value of the data lies a few std from the mean, so the group
   // variance combined from them in double does not cancel as Σx² - (Σx)²/m does when |mean| >> std.
   float* pivot = plan.shift.data();
-  for (std::int64_t o = 0; o < l.outer; ++o)
-    for (std::int64_t k = 0; k < l.block; ++k) pivot[o * l.block + k] = plan.x[o * l.spatial * l.block + k];
+  for (std::int64_t o = 0; o < l.outer(); ++o)
+    for (std::int64_t k = 0; k < l.block; ++k) pivot[o * l.block + k] = plan.x[o * l.spatial() * l.block + k];
   with_block(l.block, [&](auto b) {
     pair_sums<decltype(b)::value, true>(l, plan.x, nullptr, pivot, plan.sums.data(), plan.sums2.data());
   });
-  const double s = static_cast<double>(l.spatial);
+  const double s = static_cast<double>(l.spatial());
   for (std::int64_t n = 0; n < plan.n; ++n)
     for (std::int64_t j = 0; j < groups_; ++j) {
       const std::int64_t c0 = n * cpad + j * group_size_, c1 = c0 + group_size_;  // the group's (n, c) range
@@ -214,7 +195,7 @@ const Tensor& GroupNormKernel::backward(const Tensor& diff_dst, bool need_diff_s
   const float* g = static_cast<const float*>(diff_dst_to_data_(diff_dst.mem(), plan.data_md, ctx_).get_data_handle());
   const Layout& l = plan.layout;
   const std::int64_t cpad = l.cblocks * l.block;
-  const double m = static_cast<double>(group_size_ * l.spatial);
+  const double m = static_cast<double>(group_size_ * l.spatial());
   const float* gam = gamma.data();
 
   with_block(l.block, [&](auto b) {

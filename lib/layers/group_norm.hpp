@@ -25,6 +25,7 @@
 
 #include <vector>
 
+#include "core/layout.hpp"
 #include "layers/layer.hpp"
 #include "model/model_config.hpp"
 
@@ -45,19 +46,13 @@ class GroupNormKernel {
   const std::vector<float>& mean() const { return train_.mean; }
   const std::vector<float>& rstd() const { return train_.rstd; }
 
-  // How a layout's memory splits: element (o, s, k) at ((o·spatial + s)·block + k) is sample
-  // o / cblocks, channel (o % cblocks)·block + k. Channels >= C are a blocked layout's padding.
-  struct Layout {
-    std::int64_t outer = 0, cblocks = 0, block = 0, spatial = 0;
-  };
-
  private:
   struct Plan {
     dnnl::memory::desc src_md;        // as the caller gave it
     dnnl::memory::desc data_md;       // as the kernel reads it (src_md, or nchw when reordered)
     bool reorder_src = false;
     Reorder to_data;
-    Layout layout;
+    Layout layout;                    // data_md's
     std::int64_t n = 0;
     const float* x = nullptr;         // the data normalized by the last forward (train: for backward)
     Tensor dst;                       // data_md
