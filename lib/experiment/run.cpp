@@ -9,9 +9,9 @@
 #include <ctime>
 #include <fstream>
 
-#include "core/context.hpp"
+#include "core/runtime.hpp"
 #include "core/errors.hpp"
-#include "experiment/csv.hpp"
+#include "util/csv.hpp"
 #include "experiment/files.hpp"
 #include "experiment/sweep.hpp"
 #include "model/builder.hpp"

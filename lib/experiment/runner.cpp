@@ -7,7 +7,7 @@
 #include "core/errors.hpp"
 #include "experiment/children.hpp"
 #include "experiment/collect.hpp"
-#include "experiment/csv.hpp"
+#include "util/csv.hpp"
 #include "experiment/process.hpp"
 #include "experiment/run.hpp"
 #include "experiment/stop_signals.hpp"

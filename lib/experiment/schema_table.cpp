@@ -4,7 +4,7 @@
 
 #include "experiment/config.hpp"
 #include "experiment/schema.hpp"
-#include "layers/norms.hpp"
+#include "model/norm_kinds.hpp"
 
 namespace bnlab {
 

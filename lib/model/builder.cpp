@@ -8,7 +8,7 @@
 #include "layers/flatten.hpp"
 #include "layers/linear.hpp"
 #include "layers/max_pool.hpp"
-#include "layers/norms.hpp"
+#include "model/norms.hpp"
 #include "model/init.hpp"
 
 namespace bnlab {

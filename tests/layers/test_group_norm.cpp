@@ -11,7 +11,7 @@
 #include "experiment/config_test_util.hpp"
 #include "layers/group_norm.hpp"
 #include "layers/layer_check.hpp"
-#include "layers/norms.hpp"
+#include "model/norms.hpp"
 #include "layers/softmax_cross_entropy.hpp"
 #include "model/builder.hpp"
 #include "train/sgd.hpp"

@@ -10,7 +10,7 @@
 #include "layers/group_norm.hpp"
 #include "layers/layer_check.hpp"
 #include "layers/layer_norm.hpp"
-#include "layers/norms.hpp"
+#include "model/norms.hpp"
 #include "layers/softmax_cross_entropy.hpp"
 #include "model/builder.hpp"
 #include "train/sgd.hpp"

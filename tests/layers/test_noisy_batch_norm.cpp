@@ -9,7 +9,7 @@
 #include "layers/batch_norm.hpp"
 #include "layers/layer_check.hpp"
 #include "layers/noisy_batch_norm.hpp"
-#include "layers/norms.hpp"
+#include "model/norms.hpp"
 
 using namespace bnlab;
 using test::check_close;

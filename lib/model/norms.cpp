@@ -1,4 +1,4 @@
-#include "layers/norms.hpp"
+#include "model/norms.hpp"
 
 #include <functional>
 #include <utility>

@@ -1,5 +1,6 @@
-// The normalization kinds `model.norm` can name. Adding a kind = one layer file + one entry in
-// norms.cpp. "none" is always valid and builds no layer.
+// The normalization layers `model.norm` can name, built from the config (the mapping of config
+// onto layers belongs to lib/model). Adding a kind = one layer file + one entry in norms.cpp.
+// "none" is always valid and builds no layer.
 #pragma once
 
 #include <cstdint>
@@ -10,11 +11,9 @@
 #include "core/random.hpp"
 #include "layers/layer.hpp"
 #include "model/model_config.hpp"
+#include "model/norm_kinds.hpp"
 
 namespace bnlab {
-
-// Valid values of model.norm, "none" first.
-const std::vector<std::string>& norm_kinds();
 
 // A norm layer over `channels` features/channels; throws ConfigError for an unknown kind.
 // Returns nullptr for "none".
