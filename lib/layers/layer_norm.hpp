@@ -20,7 +20,7 @@
 // blocked layout directly and is the same formula with G = 1.
 #pragma once
 
-#include "layers/group_norm.hpp"
+#include "layers/group_norm_kernel.hpp"
 #include "layers/layer.hpp"
 #include "model/model_config.hpp"
 

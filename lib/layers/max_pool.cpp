@@ -15,6 +15,8 @@ namespace {
 using tag = dnnl::memory::format_tag;
 using dt = dnnl::memory::data_type;
 constexpr auto pooling_max = dnnl::algorithm::pooling_max;
+// Tensors smaller than this (floats) are pooled on one thread: waking the OpenMP team costs more.
+constexpr std::int64_t kParallelFloats = std::int64_t{1} << 14;
 
 }  // namespace
 
@@ -97,7 +99,8 @@ void MaxPool2d::forward_2x2(const float* src, float* dst) {
   const Pool2x2& g = pool2x2_;
   const std::int64_t b = g.block;
   std::int32_t* argmax = pool2x2_.argmax.data();
-#pragma omp parallel for collapse(2) schedule(static)
+  // Rows are independent: parallel over (outer, output row) with --threads threads (GCC builds).
+#pragma omp parallel for collapse(2) schedule(static) if (g.outer * g.h * g.w * b >= kParallelFloats)
   for (std::int64_t o = 0; o < g.outer; ++o) {
     for (std::int64_t y = 0; y < g.oh; ++y) {
       const float* top = src + (o * g.h + 2 * y) * g.w * b;  // input rows 2y and 2y+1
@@ -130,7 +133,7 @@ void MaxPool2d::backward_2x2(const float* diff_dst, float* diff_src) const {
   [[maybe_unused]] const bool stream = b % 4 == 0 && g.outer * g.h * g.w * b * 4 > (std::int64_t{2} << 20);
   // Every diff_src element is written once: the window's max gets diff_dst, the other three 0;
   // a last odd row or column, in no window, gets 0.
-#pragma omp parallel
+#pragma omp parallel if (g.outer * g.h * g.w * b >= kParallelFloats)
   {
 #pragma omp for schedule(static) nowait
   for (std::int64_t o = 0; o < g.outer; ++o) {

@@ -11,7 +11,8 @@
 // stride 2, on nChw16c, nChw8c or nhwc with C % 4 == 0 (core/layout.hpp) — trains through two
 // streaming loops here instead (Pool2x2 in the .cpp: an argmax index per output, the first max
 // of the window in row-major order wins, as in oneDNN); other windows and layouts use oneDNN's
-// primitives. Inference always
+// primitives. The two loops run on the --threads OpenMP threads (GCC builds; one thread in the
+// clang sanitizer build), each output row on one thread: the same results for any count. Inference always
 // uses oneDNN's (fast) primitive.
 #pragma once
 
