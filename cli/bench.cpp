@@ -1,4 +1,4 @@
-// bnlab bench: timing of the machine, BN layers and training steps, as CSV on stdout
+// bnlab bench: timing of the machine, norm layers and training steps, as CSV on stdout
 // (lib/bench/bench.hpp has the columns; README "Performance" how to read them).
 #include <spdlog/spdlog.h>
 
@@ -35,7 +35,7 @@ int bench(const BenchCliOptions& o) {
 void setup_bench(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<BenchCliOptions>();
   auto& b = o->bench;
-  auto* cmd = app.add_subcommand("bench", "Time the machine (FP32 peak, copy bandwidth), BN layers and training "
+  auto* cmd = app.add_subcommand("bench", "Time the machine (FP32 peak, copy bandwidth), norm layers and training "
                                           "steps of the reference models; CSV on stdout, progress on stderr");
   // A comma-separated list option, checked value by value.
   auto list = [cmd](const char* name, auto& values, const char* help, const CLI::Validator& check) {

@@ -15,7 +15,7 @@
 
 #include "commands.hpp"
 #include "common.hpp"
-#include "core/context.hpp"
+#include "core/runtime.hpp"
 #include "experiment/process.hpp"
 #include "experiment/run.hpp"
 

@@ -8,7 +8,7 @@
 
 #include "commands.hpp"
 #include "common.hpp"
-#include "core/context.hpp"
+#include "core/runtime.hpp"
 #include "data/dataset.hpp"
 
 namespace bnlab::cli {

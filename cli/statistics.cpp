@@ -7,7 +7,7 @@
 #include "commands.hpp"
 #include "common.hpp"
 #include "core/errors.hpp"
-#include "experiment/csv.hpp"
+#include "util/csv.hpp"
 #include "experiment/files.hpp"
 #include "experiment/seed_statistics.hpp"
 #include "experiment/sweep.hpp"

@@ -46,6 +46,15 @@ def targets(rows):
         other = f"; nhwc {nhwc[0]:.2f}-{nhwc[1]:.2f}" if nhwc else ""
         out.append(f"| BN+ReLU fwd+bwd > L2, 1 thread, >= 0.5 of copy bw | nChw16c {blocked[0]:.2f}-{blocked[1]:.2f}{other} "
                    f"of {num(copy1, 'gb_per_s'):.1f} GB/s | {'yes' if blocked[0] >= 0.5 else 'no'} |")
+    # Group norm (issue 11): forward+backward on the cnn's first conv output in its training layout.
+    for name in ("gn_fwd_bwd", "gn_relu_fused_fwd_bwd"):
+        gn = [r for r in find(rows, section="layers", name=name, layout="nChw16c")
+              if r["shape"].endswith("x32x28x28")]
+        by_threads = {r["threads"]: num(r, "frac_copy_bw") for r in gn}
+        if "1" in by_threads:
+            two = f"; 2 threads {by_threads['2']:.2f}" if "2" in by_threads else ""
+            out.append(f"| {name} Nx32x28x28 nChw16c, 1 thread, >= 0.5 of copy bw | {by_threads['1']:.2f}{two} "
+                       f"| {'yes' if by_threads['1'] >= 0.5 else 'no'} |")
     cnn256 = one(rows, section="steps", name="train_step", model="cnn", norm="batch", batch=256, threads=1)
     if cnn256 and peak1:
         need = 0.6 * num(peak1, "gflop_per_s") * 1e9 / 25e6

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test:
+#   0. the folder dependencies: scripts/check_deps.sh over the #include lines (DESIGN.md's picture)
 #   1. the Catch2 suite (ctest) on a Release build in build/ (GCC)
 #   2. the integration tests in tests/integration/*.sh against the Release binary (cli.sh: exit
 #      statuses, kill -9 and resume, --jobs; slurm.sh: a real single-node Slurm cluster;
-#      studies.sh: every study config, shortened, through plot.py; docs.sh: README vs the code)
+#      studies.sh: every study config, shortened, through plot.py; docs.sh: README vs the code;
+#      deps.sh: check_deps.sh catches each kind of forbidden include)
 #   3. the same Catch2 suite under AddressSanitizer + UndefinedBehaviorSanitizer (clang, build-asan/)
 #   4. the config fuzzer (tests/fuzz/) for 60 s from a corpus of the repo's own configs and the
 #      hostile seeds of tests/fuzz/make_corpus.py, from the same sanitized build (the library there
@@ -15,6 +17,9 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh --test
 jobs=$(nproc)
 stage() { echo "== [$((SECONDS / 60))m$((SECONDS % 60))s] $*"; }
+
+stage "Folder dependencies (#include lines)"
+scripts/check_deps.sh
 
 stage "Release build and unit tests"
 scripts/build.sh -DBNLAB_TESTS=ON  # ON explicitly: scripts/run.sh configures the same build/ without tests

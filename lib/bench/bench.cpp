@@ -14,7 +14,7 @@
 #include "core/context.hpp"
 #include "core/errors.hpp"
 #include "core/machine.hpp"
-#include "experiment/csv.hpp"
+#include "util/csv.hpp"
 
 namespace bnlab {
 

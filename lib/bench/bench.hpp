@@ -1,8 +1,9 @@
 // `bnlab bench`: how fast bnlab's layers and training steps run, against what this CPU can do
 // (issue 4; README "Performance"). One run measures, for each thread count:
 //   machine  FP32 peak (a large oneDNN matmul) and copy bandwidth (STREAM-like copy);
-//   layers   BN forward (training), backward, both, and inference; the same for BN+ReLU fused
-//            (fuse_norm_relu) and BN then a separate ReLU; on the study networks' shapes and layouts;
+//   layers   BN, group norm and layer norm forward (training), backward, both, and inference;
+//            the same for BN+ReLU and GN+ReLU fused and followed by a separate ReLU; 2x2 max
+//            pooling; on the study networks' shapes and layouts (bench/layers.cpp);
 //   steps    a training step (forward, loss, backward, SGD update) and an inference batch of the
 //            reference models (bench/reference_models.hpp), with and without BN, per batch size.
 // Each measurement is one row of a fixed CSV schema (bench_columns()), written as it is measured.
@@ -15,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "bench/timing.hpp"
+#include "util/timing.hpp"
 
 namespace bnlab {
 

@@ -1,12 +1,15 @@
-// bench, section "layers": batch norm on the shapes of the study networks, alone and with ReLU
-// (fused into the BN primitive, or a separate eltwise layer), through bnlab's own layers — what
-// a training step pays, layout handling included.
+// bench, section "layers": the norms on the shapes of the study networks, alone and with ReLU
+// (fused, or a separate eltwise layer), through bnlab's own layers — what a training step pays,
+// layout handling included.
 //   shapes: the cnn's conv outputs (N,32,28,28), (N,64,14,14) in nChw16c (what convolution picks
-//           for training on AVX-512), nhwc, and nchw (plain; the layer reorders it to nhwc);
+//           for training on AVX-512), nhwc, and nchw (plain; BN reorders it to nhwc);
 //           the 2-D outputs (N,128) of the cnn's fc layer and (N,100) of the mlp, plain (nc).
+//   norms:  bn (batch norm; fused ReLU = oneDNN's fuse_norm_relu), gn (group norm, groups of 4
+//           channels as model.norm=group trains by default; fused ReLU in its kernel), ln (layer
+//           norm: oneDNN's primitive on 2-D, the group norm kernel with one group on 4-D).
 //   ops:    fwd_train, bwd, fwd_bwd (a training step's share), infer (running statistics).
-// Max pooling 2x2 (what follows BN+ReLU in the cnn) on the 4-D shapes, for comparison: bytes
-// are S + S/4 forward (src in, dst out), S/4 + S backward.
+// Max pooling 2x2 (what follows the norm and ReLU in the cnn) on the 4-D shapes, for comparison:
+// bytes are S + S/4 forward (src in, dst out), S/4 + S backward.
 // Bytes per call are the least a kernel must move: each tensor read or written once (S = tensor
 // size): forward and inference 2·S (src in, dst out), backward 3·S (src, diff_dst in, diff_src
 // out), both 5·S; the ReLU mask and the statistics are small and not counted. The same bytes are
@@ -17,6 +20,8 @@
 #include "core/random.hpp"
 #include "layers/batch_norm.hpp"
 #include "layers/eltwise.hpp"
+#include "layers/group_norm_kernel.hpp"
+#include "layers/layer_norm.hpp"
 #include "layers/max_pool.hpp"
 
 namespace bnlab::bench_detail {
@@ -46,19 +51,52 @@ Tensor random_tensor(const dnnl::memory::desc& md, std::uint64_t seed) {
   return t;
 }
 
-// BN, optionally followed by ReLU: fused into BN or a separate layer.
-struct NormBlock {
-  std::unique_ptr<BatchNorm> bn;
-  std::unique_ptr<Eltwise> relu;  // separate ReLU, or null
-
-  NormBlock(std::int64_t channels, const std::string& variant)
-      : bn(std::make_unique<BatchNorm>(channels, BatchNormOptions{.relu = variant == "bn_relu_fused"})),
-        relu(variant == "bn_relu_separate" ? std::make_unique<Eltwise>("relu") : nullptr) {}
-  const Tensor& forward(const Tensor& src, Mode mode) {
-    const Tensor& y = bn->forward(src, mode);
-    return relu ? relu->forward(y, mode) : y;
+// A norm ("bn", "gn", "ln"), optionally followed by ReLU: fused into the norm or a separate layer.
+class NormBlock {
+ public:
+  NormBlock(const std::string& norm, std::int64_t channels, const std::string& relu)
+      : fused_(relu == "fused"), relu_(relu == "separate" ? std::make_unique<Eltwise>("relu") : nullptr) {
+    if (norm == "bn") bn_ = std::make_unique<BatchNorm>(channels, BatchNormOptions{.relu = fused_});
+    if (norm == "ln") ln_ = std::make_unique<LayerNorm>(channels);
+    if (norm == "gn") {
+      gn_ = std::make_unique<GroupNormKernel>("group_norm", channels, GroupNormOptions{}.group_size,
+                                              GroupNormOptions{}.eps);
+      for (auto* t : {&gamma_, &beta_, &dgamma_, &dbeta_}) *t = Tensor::plain({channels});
+      gamma_.fill(1.0f);
+    }
   }
-  void backward(const Tensor& diff_dst) { bn->backward(relu ? relu->backward(diff_dst) : diff_dst); }
+  const Tensor& forward(const Tensor& src, Mode mode) {
+    const Tensor& y = bn_ ? bn_->forward(src, mode)
+                      : ln_ ? ln_->forward(src, mode)
+                            : gn_->forward(src, mode, gamma_, beta_, fused_);
+    return relu_ ? relu_->forward(y, mode) : y;
+  }
+  void backward(const Tensor& diff_dst) {
+    const Tensor& g = relu_ ? relu_->backward(diff_dst) : diff_dst;
+    if (bn_) bn_->backward(g);
+    else if (ln_) ln_->backward(g);
+    else gn_->backward(g, true, gamma_, dgamma_, dbeta_);
+  }
+
+ private:
+  bool fused_;
+  std::unique_ptr<Eltwise> relu_;
+  std::unique_ptr<BatchNorm> bn_;
+  std::unique_ptr<LayerNorm> ln_;
+  std::unique_ptr<GroupNormKernel> gn_;
+  Tensor gamma_, beta_, dgamma_, dbeta_;  // (C) group norm's affine and its gradients
+};
+
+// Row name prefix and block set-up of each timed variant.
+struct Variant {
+  const char* name;
+  const char* norm;
+  const char* relu;  // "", "fused", "separate"
+};
+constexpr Variant kVariants[] = {
+    {"bn", "bn", ""}, {"bn_relu_fused", "bn", "fused"}, {"bn_relu_separate", "bn", "separate"},
+    {"gn", "gn", ""}, {"gn_relu_fused", "gn", "fused"}, {"gn_relu_separate", "gn", "separate"},
+    {"ln", "ln", ""},
 };
 
 }  // namespace
@@ -70,8 +108,8 @@ void run_layers(const BenchOptions& o, const Emit& emit) {
       for (const auto& shape : study_shapes(n)) {
         const Tensor src = random_tensor(layout_desc(shape.dims, shape.layout), 1);
         const double size = static_cast<double>(src.numel()) * sizeof(float);
-        for (const char* variant : {"bn", "bn_relu_fused", "bn_relu_separate"}) {
-          NormBlock block(shape.dims[1], variant);
+        for (const auto& variant : kVariants) {
+          NormBlock block(variant.norm, shape.dims[1], variant.relu);
           const Tensor diff_dst = random_tensor(block.forward(src, Mode::train).desc(), 2);
           BenchRow row;
           row.section = "layers";
@@ -80,7 +118,7 @@ void run_layers(const BenchOptions& o, const Emit& emit) {
           row.batch = n;
           row.threads = threads;
           auto time = [&](const std::string& op, double bytes, const std::function<void()>& fn) {
-            row.name.assign(variant).append("_").append(op);  // (not operator+: GCC 12 warns falsely)
+            row.name.assign(variant.name).append("_").append(op);  // (not operator+: GCC 12 warns falsely)
             row.bytes = bytes;
             row.timing = measure(fn, o.timing);
             emit(row);

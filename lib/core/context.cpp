@@ -25,6 +25,16 @@ void set_num_threads(int threads) {
 }
 int num_threads() { return omp_get_max_threads(); }
 
+int threads_in_parallel_region() {
+  int threads = 1;
+#pragma omp parallel
+  {
+#pragma omp single
+    threads = omp_get_num_threads();
+  }
+  return threads;
+}
+
 std::string dnnl_version() {
   const dnnl_version_t* v = ::dnnl_version();
   return std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch);

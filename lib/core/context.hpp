@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <string>
 
+#include "core/runtime.hpp"  // thread count and versions, for callers that also use the context
+
 namespace bnlab {
 
 class Context {
@@ -35,13 +37,5 @@ Primitive make_primitive(const PrimitiveDesc& pd) {
   count_primitive_creation();
   return Primitive(pd);
 }
-
-// oneDNN threads (OpenMP). 0 leaves the runtime default.
-void set_num_threads(int threads);
-int num_threads();
-
-// Versions and the CPU ISA oneDNN dispatches to (for `bnlab info` and status.json).
-std::string dnnl_version();
-std::string dnnl_isa();
 
 }  // namespace bnlab

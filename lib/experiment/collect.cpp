@@ -7,7 +7,7 @@
 #include <limits>
 
 #include "core/errors.hpp"
-#include "experiment/csv.hpp"
+#include "util/csv.hpp"
 #include "experiment/files.hpp"
 #include "experiment/run.hpp"
 #include "experiment/run_check.hpp"

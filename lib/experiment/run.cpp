@@ -9,10 +9,10 @@
 #include <ctime>
 #include <fstream>
 
-#include "core/context.hpp"
+#include "core/runtime.hpp"
 #include "core/errors.hpp"
-#include "experiment/csv.hpp"
 #include "experiment/run_claim.hpp"
+#include "util/csv.hpp"
 #include "experiment/files.hpp"
 #include "experiment/run_check.hpp"
 #include "experiment/sweep.hpp"

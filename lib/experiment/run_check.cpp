@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <system_error>
 
-#include "experiment/csv.hpp"
+#include "util/csv.hpp"
 #include "experiment/files.hpp"
 
 namespace bnlab {

@@ -10,7 +10,7 @@
 #include "experiment/children.hpp"
 #include "experiment/run_claim.hpp"
 #include "experiment/collect.hpp"
-#include "experiment/csv.hpp"
+#include "util/csv.hpp"
 #include "experiment/process.hpp"
 #include "experiment/run.hpp"
 #include "experiment/run_check.hpp"

@@ -5,7 +5,7 @@
 #include "experiment/config.hpp"
 #include "experiment/limits.hpp"
 #include "experiment/schema.hpp"
-#include "model/norms.hpp"
+#include "model/norm_kinds.hpp"
 
 namespace bnlab {
 

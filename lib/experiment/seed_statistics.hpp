@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "experiment/csv.hpp"
+#include "util/csv.hpp"
 #include "stats/paired.hpp"
 
 namespace bnlab {

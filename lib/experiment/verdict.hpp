@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "experiment/claims.hpp"
-#include "experiment/csv.hpp"
+#include "util/csv.hpp"
 #include "stats/paired.hpp"
 
 namespace bnlab {

@@ -4,30 +4,9 @@
 #include <cstring>
 
 #include "core/errors.hpp"
+#include "core/layout.hpp"
 
 namespace bnlab {
-
-namespace {
-// md with the batch dimension set to n. Needs N outermost (each sample one contiguous block),
-// true of every layout bnlab produces.
-dnnl::memory::desc with_batch(const dnnl::memory::desc& md, std::int64_t n) {
-  dnnl_memory_desc_t d = md.data;
-  const bool n_outermost = d.format_kind == dnnl_blocked && d.offset0 == 0 && d.padded_offsets[0] == 0 &&
-                           d.dims[0] == d.padded_dims[0] &&
-                           static_cast<std::size_t>(d.format_desc.blocking.strides[0] * d.padded_dims[0]) *
-                                   sizeof(float) == md.get_size();
-  if (!n_outermost)
-    throw ShapeError("ghost_batch_norm: input layout must store each sample contiguously, got dims " +
-                     to_string(md.dims()));
-  d.dims[0] = n;
-  d.padded_dims[0] = n;
-  return dnnl::memory::desc(d);
-}
-
-std::size_t floats_per_sample(const dnnl::memory::desc& md) {
-  return static_cast<std::size_t>(md.data.format_desc.blocking.strides[0]);
-}
-}  // namespace
 
 GhostBatchNorm::GhostBatchNorm(std::int64_t channels, const GhostBatchNormOptions& options, Context& ctx)
     : BatchNorm("ghost_batch_norm", channels, {options.eps, options.momentum, false}, nullptr, ctx),
@@ -49,7 +28,11 @@ void GhostBatchNorm::build_chunks(Chunking& chunking, const dnnl::memory::desc& 
   chunking = Chunking{};
   chunking.src_md = src_md;
   const auto& eng = ctx_.engine();
-  const std::size_t per_sample = floats_per_sample(with_batch(src_md, n));
+  const Layout layout = describe_layout(src_md);
+  if (!layout.known())  // a chunk of samples must be one contiguous block
+    throw ShapeError("ghost_batch_norm: input layout must be nc, nchw, nhwc, nChw8c or nChw16c, got dims " +
+                     to_string(dims));
+  const auto per_sample = static_cast<std::size_t>(layout.floats_per_sample());
   std::size_t dst_offset = 0;
   for (std::int64_t first = 0; first < n; first += ghost_) {
     Chunk chunk;

@@ -12,78 +12,22 @@
 // batch_stats compute the same output (train also keeps what backward needs). group_size = 1 is
 // instance norm, group_size = C is layer norm as Wu & He use it (LayerNorm reuses this kernel
 // for 4-D inputs). C not divisible by group_size is an OptionError (the schema reports it first,
-// as norm.group_size).
+// as norm.group_size). With options.relu the output is max(y, 0) and backward applies ReLU's
+// gradient first: the numbers of GN followed by a ReLU layer, one pass over the tensor fewer.
 //
-// oneDNN 2.6 has no group norm primitive, and its batch_normalization on a re-described tensor
-// would need the plain nchw layout, where it runs a slow reference kernel. So the kernel is
-// plain loops (vectorized with `omp simd`) working directly in the layouts a network produces:
-// every layout whose memory is [outer][H·W][block] — (N, C) plain, nchw, nhwc, nChw8c, nChw16c —
-// needs one pass for per-(sample, channel) sums, then one elementwise pass with per-(sample,
-// channel) coefficients (forward and backward alike). Other layouts are reordered to nchw (and
-// diff_src back). All buffers are sized when the input descriptor changes; a training step
-// allocates nothing.
+// The compute (statistics, affine, backward, the fused ReLU) is GroupNormKernel
+// (group_norm_kernel.hpp), which LayerNorm shares.
 #pragma once
 
-#include <vector>
-
+#include "layers/group_norm_kernel.hpp"
 #include "layers/norm.hpp"
 
 namespace bnlab {
 
-// The per-(sample, group) normalization with per-channel affine, shared by GroupNorm and
-// LayerNorm. `name` prefixes error messages. gamma/beta live in the owning layer.
-class GroupNormKernel {
- public:
-  GroupNormKernel(std::string name, std::int64_t channels, std::int64_t group_size, double eps, Context& ctx);
-
-  const Tensor& forward(const Tensor& src, Mode mode, const Tensor& gamma, const Tensor& beta);
-  // Overwrites dgamma, dbeta; returns diff_src in src's descriptor (empty if !need_diff_src).
-  const Tensor& backward(const Tensor& diff_dst, bool need_diff_src, const Tensor& gamma, Tensor& dgamma,
-                         Tensor& dbeta);
-
-  // Statistics of the last training forward, (N, G) row-major: mean and 1/sqrt(var + eps).
-  const std::vector<float>& mean() const { return plans_.train.mean; }
-  const std::vector<float>& rstd() const { return plans_.train.rstd; }
-
-  // How a layout's memory splits: element (o, s, k) at ((o·spatial + s)·block + k) is sample
-  // o / cblocks, channel (o % cblocks)·block + k. Channels >= C are a blocked layout's padding.
-  struct Layout {
-    std::int64_t outer = 0, cblocks = 0, block = 0, spatial = 0;
-  };
-
- private:
-  struct Plan {
-    dnnl::memory::desc src_md;        // as the caller gave it
-    dnnl::memory::desc data_md;       // as the kernel reads it (src_md, or nchw when reordered)
-    bool reorder_src = false;
-    Reorder to_data;
-    Layout layout;
-    std::int64_t n = 0;
-    const float* x = nullptr;         // the data normalized by the last forward (train: for backward)
-    Tensor dst;                       // data_md
-    std::vector<float> mean, rstd;    // (N, G)
-    std::vector<float> sums, sums2;   // (N, Cpad) per-(sample, channel) moments, Cpad = cblocks·block
-    std::vector<float> shift, scale, bias;  // (N, Cpad): y = scale·(x - shift) + bias
-  };
-  void build(Plan& plan, const dnnl::memory::desc& src_md, bool training);
-
-  std::string name_;
-  std::int64_t channels_, group_size_, groups_;
-  double eps_;
-  Context& ctx_;
-  PerMode<Plan> plans_;
-  // Backward, sized with the training plan.
-  std::vector<float> sum_g_, sum_gx_;    // (N, Cpad) Σ g and Σ g·(x - mu) per (sample, channel)
-  std::vector<float> coef_g_, coef_x_, coef_1_;  // (N, Cpad): dx = coef_g·g + coef_x·(x - mu) + coef_1
-  std::vector<double> dgamma_, dbeta_;   // (C) accumulated in double
-  Tensor diff_src_;                      // data_md
-  Tensor diff_src_out_;                  // src_md
-  Reorder diff_dst_to_data_, diff_src_back_;
-};
-
 struct GroupNormOptions {
   double eps = 1e-5;            // added to the variance before the square root
   std::int64_t group_size = 4;  // channels per group; must divide the channels
+  bool relu = false;            // apply ReLU to the output (fused into the kernel's passes)
 };
 
 class GroupNorm : public Norm {
@@ -91,7 +35,7 @@ class GroupNorm : public Norm {
   explicit GroupNorm(std::int64_t channels, const GroupNormOptions& options = {}, Context& ctx = default_context());
 
   const Tensor& forward(const Tensor& src, Mode mode) override {
-    return kernel_.forward(src, mode, gamma_.value, beta_.value);
+    return kernel_.forward(src, mode, gamma_.value, beta_.value, relu_);
   }
   const Tensor& backward(const Tensor& diff_dst, bool need_diff_src = true) override {
     return kernel_.backward(diff_dst, need_diff_src, gamma_.value, gamma_.grad, beta_.grad);
@@ -102,6 +46,7 @@ class GroupNorm : public Norm {
 
  private:
   std::int64_t group_size_;
+  bool relu_;
   GroupNormKernel kernel_;
 };
 

@@ -1,6 +1,7 @@
 #include "layers/max_pool.hpp"
 
 #include "core/errors.hpp"
+#include "core/layout.hpp"
 
 #include <algorithm>
 
@@ -14,20 +15,9 @@ namespace {
 using tag = dnnl::memory::format_tag;
 using dt = dnnl::memory::data_type;
 constexpr auto pooling_max = dnnl::algorithm::pooling_max;
+// Tensors smaller than this (floats) are pooled on one thread: waking the OpenMP team costs more.
+constexpr std::int64_t kParallelFloats = std::int64_t{1} << 14;
 
-// The layouts whose memory is [outer][H][W][block] — nchw: (N·C, 1), nhwc: (N, C),
-// nChw16c: (N·⌈C/16⌉, 16) — or block 0 for any other.
-struct ChannelBlocks {
-  std::int64_t outer = 0, block = 0;
-  tag layout = tag::undef;
-};
-ChannelBlocks channel_blocks(const dnnl::memory::desc& md) {
-  const auto d = md.dims();
-  if (md == dnnl::memory::desc(d, dt::f32, tag::nchw)) return {d[0] * d[1], 1, tag::nchw};
-  if (md == dnnl::memory::desc(d, dt::f32, tag::nhwc)) return {d[0], d[1], tag::nhwc};
-  if (md == dnnl::memory::desc(d, dt::f32, tag::nChw16c)) return {d[0] * ((d[1] + 15) / 16), 16, tag::nChw16c};
-  return {};
-}
 }  // namespace
 
 MaxPool2d::MaxPool2d(std::int64_t kernel, std::int64_t stride, Context& ctx)
@@ -48,14 +38,15 @@ void MaxPool2d::build(Plan& plan, const dnnl::memory::desc& src_md, Mode mode) {
   const Dims strides{stride_, stride_}, kernel{kernel_, kernel_}, no_pad{0, 0};
 
   if (mode == Mode::train) {
-    const auto blocks = channel_blocks(src_md);
-    // Channel blocks of 4+ floats vectorize; nchw (block 1) was slower than oneDNN (bench: 26 ms
-    // forward against 17 at 256x32x28x28), so it stays there.
-    pool2x2_.on = kernel_ == 2 && stride_ == 2 && blocks.block > 0 && blocks.block % 4 == 0;
+    const Layout layout = describe_layout(src_md);
+    // Layouts with channel blocks of 4+ floats (nhwc, nChw8c, nChw16c) vectorize over the block;
+    // nchw (block 1) was slower than oneDNN (bench: 26 ms forward against 17 at 256x32x28x28),
+    // so it stays there.
+    pool2x2_.on = kernel_ == 2 && stride_ == 2 && layout.known() && layout.block % 4 == 0;
     if (pool2x2_.on) {
-      pool2x2_ = {true, blocks.outer, blocks.block, dims[2], dims[3], dst_dims[2], dst_dims[3], {}};
-      pool2x2_.argmax.assign(static_cast<std::size_t>(blocks.outer * dst_dims[2] * dst_dims[3] * blocks.block), 0);
-      const dnnl::memory::desc dst_md(dst_dims, dt::f32, blocks.layout);  // src's layout, as oneDNN's pooling keeps it
+      pool2x2_ = {true, layout.outer(), layout.block, dims[2], dims[3], dst_dims[2], dst_dims[3], {}};
+      pool2x2_.argmax.assign(static_cast<std::size_t>(layout.outer() * dst_dims[2] * dst_dims[3] * layout.block), 0);
+      const auto dst_md = layout_desc(dst_dims, layout.kind);  // src's layout, as oneDNN's pooling keeps it
       plan.src_md = src_md;
       plan.src = dnnl::memory(src_md, eng, nullptr);
       plan.dst = Tensor(dst_md, ctx_);
@@ -108,7 +99,8 @@ void MaxPool2d::forward_2x2(const float* src, float* dst) {
   const Pool2x2& g = pool2x2_;
   const std::int64_t b = g.block;
   std::int32_t* argmax = pool2x2_.argmax.data();
-#pragma omp parallel for collapse(2) schedule(static)
+  // Rows are independent: parallel over (outer, output row) with --threads threads (GCC builds).
+#pragma omp parallel for collapse(2) schedule(static) if (g.outer * g.h * g.w * b >= kParallelFloats)
   for (std::int64_t o = 0; o < g.outer; ++o) {
     for (std::int64_t y = 0; y < g.oh; ++y) {
       const float* top = src + (o * g.h + 2 * y) * g.w * b;  // input rows 2y and 2y+1
@@ -141,7 +133,7 @@ void MaxPool2d::backward_2x2(const float* diff_dst, float* diff_src) const {
   [[maybe_unused]] const bool stream = b % 4 == 0 && g.outer * g.h * g.w * b * 4 > (std::int64_t{2} << 20);
   // Every diff_src element is written once: the window's max gets diff_dst, the other three 0;
   // a last odd row or column, in no window, gets 0.
-#pragma omp parallel
+#pragma omp parallel if (g.outer * g.h * g.w * b >= kParallelFloats)
   {
 #pragma omp for schedule(static) nowait
   for (std::int64_t o = 0; o < g.outer; ++o) {

@@ -8,9 +8,11 @@
 // Speed: oneDNN 2.6's training pooling (forward with workspace, and backward) runs at ~0.2 of
 // copy bandwidth on the cnn's shapes, 5x slower than its inference pooling (bnlab bench, layers
 // maxpool_*), and was a quarter of the cnn's training step. So the common case — 2x2 windows,
-// stride 2, on nChw16c or nhwc with C % 4 == 0 — trains through two streaming loops here instead
-// (Pool2x2 in the .cpp: an argmax index per output, the first max of the window in row-major
-// order wins, as in oneDNN); other windows and layouts use oneDNN's primitives. Inference always
+// stride 2, on nChw16c, nChw8c or nhwc with C % 4 == 0 (core/layout.hpp) — trains through two
+// streaming loops here instead (Pool2x2 in the .cpp: an argmax index per output, the first max
+// of the window in row-major order wins, as in oneDNN); other windows and layouts use oneDNN's
+// primitives. The two loops run on the --threads OpenMP threads (GCC builds; one thread in the
+// clang sanitizer build), each output row on one thread: the same results for any count. Inference always
 // uses oneDNN's (fast) primitive.
 #pragma once
 

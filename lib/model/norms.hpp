@@ -11,11 +11,9 @@
 #include "core/random.hpp"
 #include "layers/layer.hpp"
 #include "model/model_config.hpp"
+#include "model/norm_kinds.hpp"
 
 namespace bnlab {
-
-// Valid values of model.norm, "none" first.
-const std::vector<std::string>& norm_kinds();
 
 // A norm layer of `kind` over `channels` features/channels with the options `config` gives;
 // relu: the norm applies ReLU to its output (batch norm only: it fuses the two where oneDNN has

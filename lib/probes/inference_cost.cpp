@@ -4,7 +4,7 @@
 #include <cmath>
 #include <limits>
 
-#include "bench/timing.hpp"
+#include "util/timing.hpp"
 #include "core/errors.hpp"
 #include "core/tensor.hpp"
 #include "model/fold.hpp"

@@ -3,7 +3,7 @@
 // trained network as it is ("unfolded": BN layers with running statistics) and, when its norm is
 // pre-activation batch norm, for the same network with every BN folded into the linear/conv layer
 // before it ("folded", model/fold.hpp), which has the layers of the network without BN. Timed like
-// `bnlab bench` (bench/timing.hpp): a warm-up, then `repeats` repeats of at least `min_time_ms`
+// `bnlab bench` (util/timing.hpp): a warm-up, then `repeats` repeats of at least `min_time_ms`
 // each; median and minimum per forward. The folded row also has the largest |logit difference|
 // folded vs unfolded over the first `samples` test images, next to the largest |logit| for scale.
 // A test set smaller than one batch is repeated to fill it. Runs after the last training step, so

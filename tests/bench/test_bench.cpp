@@ -7,7 +7,7 @@
 #include "bench/bench.hpp"
 #include "bench/reference_models.hpp"
 #include "core/errors.hpp"
-#include "experiment/csv.hpp"
+#include "util/csv.hpp"
 
 using namespace bnlab;
 

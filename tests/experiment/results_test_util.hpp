@@ -12,7 +12,7 @@
 #include <set>
 #include <string>
 
-#include "experiment/csv.hpp"
+#include "util/csv.hpp"
 #include "experiment/files.hpp"
 #include "experiment/runner.hpp"
 #include "experiment/sweep.hpp"

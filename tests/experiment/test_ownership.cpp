@@ -8,7 +8,7 @@
 
 #include "experiment/run_claim.hpp"
 #include "experiment/collect.hpp"
-#include "experiment/csv.hpp"
+#include "util/csv.hpp"
 #include "experiment/run.hpp"
 #include "experiment/runner.hpp"
 #include "results_test_util.hpp"

@@ -107,6 +107,7 @@ TEST_CASE("ghost_batch matches a naive reference in every layout", "[layers][gho
       {"4-D nchw, 2+2+1", 5, 4, 3, 3, 2, true, tag::nchw},
       {"4-D nhwc, 3+1", 4, 8, 3, 3, 3, true, tag::nhwc},
       {"4-D nChw16c, 3+3+1", 7, 20, 4, 4, 3, true, tag::nChw16c},
+      {"4-D nChw8c, 2+2", 4, 12, 2, 3, 2, true, tag::nChw8c},
   };
   for (const auto& tc : cases) {
     INFO(tc.name);
@@ -186,6 +187,10 @@ TEST_CASE("ghost_batch refuses a ghost size below 1, a wrong width and backward 
   CHECK_THROWS_AS(gbn.backward(diff), Error);
   Tensor wrong = Tensor::plain({4, 3});
   CHECK_THROWS_AS(gbn.forward(wrong, Mode::train), ShapeError);
+  // A layout with N innermost cannot be cut into chunks of consecutive samples.
+  GhostBatchNorm gbn4(4, ghost_config(2));
+  Tensor n_inside(desc4(4, 4, 2, 2, tag::chwn));
+  CHECK_THROWS_AS(gbn4.forward(n_inside, Mode::train), ShapeError);
 }
 
 TEST_CASE("ghost_batch refuses a ghost batch with one value per channel", "[layers][ghost_batch_norm]") {

@@ -34,6 +34,7 @@ TEST_CASE("max_pool matches a naive loop and routes the gradient to the max", "[
       {2, 3, 6, 6, 2, 2, tag::nchw},   {1, 2, 7, 7, 2, 2, tag::nchw},      // 7x7 -> 3x3 (floor)
       {2, 2, 7, 5, 3, 2, tag::nchw},   {2, 20, 4, 6, 2, 2, tag::nChw16c},  // blocked, padded channels
       {2, 8, 5, 5, 2, 2, tag::nhwc},   {1, 1, 4, 4, 2, 1, tag::nchw},      // overlapping windows
+      {2, 12, 5, 4, 2, 2, tag::nChw8c},                                     // blocks of 8 (AVX2's conv)
   };
   for (const auto& tc : cases) {
     INFO("(" << tc.n << "," << tc.c << "," << tc.h << "," << tc.w << ") k=" << tc.k << " s=" << tc.s);
@@ -106,7 +107,7 @@ TEST_CASE("max_pool builds its primitives once per input shape", "[layers][max_p
 
 TEST_CASE("max_pool trains 2x2/stride-2 windows through its own loops, others through oneDNN", "[layers][max_pool]") {
   // The naive-loop test above checks both paths' values (nchw, nhwc, padded nChw16c; k2 s1).
-  for (const auto t : {tag::nhwc, tag::nChw16c}) {
+  for (const auto t : {tag::nhwc, tag::nChw16c, tag::nChw8c}) {
     MaxPool2d pool(2, 2);
     pool.forward(Tensor(desc4(2, 20, 6, 5, t)), Mode::train);
     CHECK(pool.impl(Mode::train) == "bnlab:pool2x2");

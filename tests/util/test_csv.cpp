@@ -5,7 +5,7 @@
 #include <cmath>
 #include <limits>
 
-#include "experiment/csv.hpp"
+#include "util/csv.hpp"
 
 using namespace bnlab;
 using nlohmann::json;

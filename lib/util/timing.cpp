@@ -1,4 +1,4 @@
-#include "bench/timing.hpp"
+#include "util/timing.hpp"
 
 #include <algorithm>
 #include <chrono>

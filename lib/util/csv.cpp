@@ -1,4 +1,4 @@
-#include "experiment/csv.hpp"
+#include "util/csv.hpp"
 
 #include <charconv>
 #include <cmath>
