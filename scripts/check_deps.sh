@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Checks the #include lines of lib/ and cli/ against DESIGN.md's dependency picture:
-#   cli → {experiment, bench};  experiment → {train, probes, model, data};  bench → {train, model, data}
+#   cli → {experiment, bench};  experiment → {train, probes, model, data, stats};  bench → {train, model, data}
 #   probes → {train, model, data};  train → {model, data};  model → layers;  layers → core;
-#   data → core;  core → util;  util → nothing
+#   data → core;  core → util;  stats → nothing (statistics over seeds: the standard library only);
+#   util → nothing
 # A folder may include its own headers and those of every folder it reaches along these arrows
 # (so experiment may include core/errors.hpp), never one above it. Besides:
 #   - only lib/core and lib/layers include oneDNN (<oneapi/dnnl/...>, <dnnl*.h>);
@@ -16,9 +17,9 @@ root=${1:-"$(dirname "$0")/.."}
 cd "$root"
 
 declare -A arrows=(
-  [cli]="experiment bench" [experiment]="train probes model data" [bench]="train model data"
+  [cli]="experiment bench" [experiment]="train probes model data stats" [bench]="train model data"
   [probes]="train model data" [train]="model data" [model]="layers" [layers]="core" [data]="core"
-  [core]="util" [util]=""
+  [core]="util" [util]="" [stats]=""
 )
 # Every folder a folder reaches along the arrows, itself included.
 reach() {
