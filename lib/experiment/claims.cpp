@@ -30,7 +30,7 @@ std::string join(const std::vector<std::string>& items) {
 
 std::string values_text(const SweepAxis& axis) {
   std::vector<std::string> values;
-  for (const auto& v : axis.values) values.push_back(describe(v));
+  for (const auto& v : axis.values) values.push_back(v.dump());
   return join(values);
 }
 
@@ -51,7 +51,7 @@ std::optional<json> swept_value(const SweepAxis& axis, const json& value, const 
                                 std::vector<std::string>& problems) {
   for (const auto& v : axis.values)
     if (same_json_value(v, value)) return v;
-  problems.push_back(fmt::format("{}: {} is not among the swept values of {} ({})", path, describe(value), axis.key,
+  problems.push_back(fmt::format("{}: {} is not among the swept values of {} ({})", path, value.dump(), axis.key,
                                  values_text(axis)));
   return std::nullopt;
 }

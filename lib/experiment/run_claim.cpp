@@ -58,8 +58,10 @@ std::optional<RunClaim> read_claim_file(const fs::path& file) {
 // Creates `file` with `text` only if it does not exist: write a temporary, hard-link it. False if
 // the file exists (or the temporary vanished: another holder cleaned the folder).
 bool create_exclusive(const fs::path& file, const std::string& text) {
-  const fs::path tmp = file.parent_path() / ("." + file.filename().string() + ".tmp." + host_name() + "-" +
-                                            std::to_string(::getpid()));
+  std::string tmp_name = ".";  // appended, not "." + ...: GCC 12 warns falsely on that (-Wstringop-overflow)
+  tmp_name.append(file.filename().string()).append(".tmp.").append(host_name()).append("-");
+  tmp_name.append(std::to_string(::getpid()));
+  const fs::path tmp = file.parent_path() / tmp_name;
   {
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) throw IoError("cannot write " + tmp.string() + ": " + std::strerror(errno));

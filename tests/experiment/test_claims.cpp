@@ -99,7 +99,7 @@ TEST_CASE("claims are checked against the sweep, each problem at its JSON path",
                         "claims[0].expect: 'bigger' is not one of greater, less, similar (the sign of A - B)",
                         "claims[0].margin: expected a number >= 0 (the smallest difference that matters, in the "
                         "metric's units)",
-                        "claims[1]: expected an object with id, claim, metric, compare, expect, margin; got 3"});
+                        "claims[1]: expected an object with id, claim, metric, compare, expect, margin; got number 3"});
   CHECK_THAT(problems_of(with_claims(std::string("[") + kGoodClaim + ", " + kGoodClaim + "]")).at(0),
              Contains("claims[1].id: 'bn_better' is used by an earlier claim"));
   CHECK_THAT(problems_of(with_claims("{}")).at(0), Contains("claims: expected a list of claims"));
@@ -142,5 +142,6 @@ TEST_CASE("verdicts from a runs.csv: where restricts, pairs by seed, notes what 
   runs.rows.push_back({"d2", "ok", "batch", "1", "2", "0.71"});
   const auto unpaired = judge_claims(runs, claims);
   CHECK(unpaired[1].verdict == Verdict::Inconclusive);
-  CHECK_THAT(unpaired[1].note, Contains("unpaired: no run with model.norm=none"));
+  CHECK_THAT(unpaired[1].note, Contains("unpaired: no run with model.norm=batch and optimizer.lr=1, train.seed=1 "
+                                        "(its partner is run c1) (and 1 more)"));
 }

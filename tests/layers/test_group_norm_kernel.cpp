@@ -74,11 +74,7 @@ TEST_CASE("group norm with ReLU fused gives the numbers of group norm then ReLU"
     const auto gamma = test::random_normal(c, 5, 0.5), beta = test::random_normal(c, 6, 0.5);
     const Tensor src = random_tensor(md, 7, 2.0);
 
-    GroupNorm gn(c, [&] {
-      NormConfig cfg;
-      cfg.group_size = group_size;
-      return cfg;
-    }());
+    GroupNorm gn(c, GroupNormOptions{.group_size = group_size});
     gn.gamma().value.from_vector(gamma);
     gn.beta().value.from_vector(beta);
     Eltwise relu("relu");
@@ -148,9 +144,8 @@ TEST_CASE("group norm, layer norm and max pooling give identical results on 1 an
   };
   for (const std::int64_t group_size : {4, 32}) {
     INFO("group_size " << group_size);
-    NormConfig cfg;
-    cfg.group_size = group_size;
-    GroupNorm one(32, cfg), two(32, cfg);
+    const GroupNormOptions options{.group_size = group_size};
+    GroupNorm one(32, options), two(32, options);
     const auto a = run_norm(one, 1), b = run_norm(two, 2);
     CHECK(a.y == b.y);
     CHECK(a.dx == b.dx);
@@ -161,7 +156,7 @@ TEST_CASE("group norm, layer norm and max pooling give identical results on 1 an
     CHECK(fa.y == fb.y);
     CHECK(fa.dx == fb.dx);
   }
-  LayerNorm ln_one(32, NormConfig{}), ln_two(32, NormConfig{});
+  LayerNorm ln_one(32), ln_two(32);
   const auto la = run_norm(ln_one, 1), lb = run_norm(ln_two, 2);
   CHECK(la.y == lb.y);
   CHECK(la.dx == lb.dx);
