@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tests/integration/common.bash
+source tests/integration/study_settings.bash
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -20,8 +21,6 @@ header_has() {
   done
 }
 
-short=(--set data.train_size=1200 --set data.test_size=500 --set train.steps=60 --set train.eval_every=20
-       --set sweep.train.seed=[1])
 shopt -s nullglob
 studies=(configs/studies/*.json)
 [[ ${#studies[@]} -ge 4 ]] || fail "expected at least 4 study configs, found ${#studies[@]}"
@@ -32,18 +31,8 @@ for config in "${studies[@]}"; do
   planned=$(($(wc -l <"$tmp/last.out") - 1))
   [[ $planned -ge 2 ]] || fail "$config: plan has $planned runs"
 
-  extra=()
-  [[ $name == convergence ]] && extra=(--set probes.activation_percentiles.every=20
-                                      --set probes.train_mode_accuracy.samples=300)
-  [[ $name == ics ]] && extra=(--set probes.ics.every=20)
-  [[ $name == landscape ]] && extra=(--set probes.landscape.every=20)
-  # The big grids (batch_size: 210 runs) run one shard of about 12 runs: every N-th run of the
-  # plan, so several norms and batch sizes still reach plot.py.
-  shard=()
-  ((planned > 16)) && shard=(--shard "0/$(((planned + 11) / 12))")
-  [[ $name == batch_size* ]] && extra=(--set probes.batch_stats.samples=600)
-  [[ $name == overhead ]] && extra=(--set probes.inference_cost.repeats=3 --set 'sweep.train.batch_size=[2,32]')
-  expect_status 0 "$BNLAB" run "$config" --out "$tmp/results" --jobs 2 -q "${short[@]}" "${extra[@]}" "${shard[@]}"
+  study_args "$name" "$planned"
+  expect_status 0 "$BNLAB" run "$config" --out "$tmp/results" --jobs 2 -q "${study_args[@]}"
   dir=$tmp/results/$name
   header_has "$dir/runs.csv" run_id status steps final_train_loss final_train_acc final_test_loss \
     final_test_acc best_test_acc steps_to_target diverged_at_step wall_s ms_per_step peak_rss_mb

@@ -1,0 +1,23 @@
+# The shortened version of every study that CI runs (tests/integration/studies.sh) and that
+# scripts/study_results.sh reproduces for before/after comparisons: one definition for both, so the
+# comparison always runs what CI runs. Sourced; not a test itself.
+
+# study_args NAME PLANNED: sets the array `study_args` to the `bnlab run` arguments that shorten
+# study NAME, whose plan has PLANNED runs: a Fashion-MNIST subset, 60 steps, one seed, the probes
+# every 20 steps, and for the big grids (batch_size: 210 runs) one shard of about 12 runs (every
+# N-th run of the plan, so several norms and batch sizes still reach plot.py).
+study_args() {
+  local name=$1 planned=$2
+  study_args=(--set data.train_size=1200 --set data.test_size=500 --set train.steps=60 --set train.eval_every=20
+              --set sweep.train.seed=[1])
+  case $name in
+    convergence) study_args+=(--set probes.activation_percentiles.every=20
+                              --set probes.train_mode_accuracy.samples=300) ;;
+    ics) study_args+=(--set probes.ics.every=20) ;;
+    landscape) study_args+=(--set probes.landscape.every=20) ;;
+    batch_size*) study_args+=(--set probes.batch_stats.samples=600) ;;
+    overhead) study_args+=(--set probes.inference_cost.repeats=3 --set 'sweep.train.batch_size=[2,32]') ;;
+  esac
+  ((planned > 16)) && study_args+=(--shard "0/$(((planned + 11) / 12))")
+  return 0
+}
