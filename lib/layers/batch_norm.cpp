@@ -78,7 +78,7 @@ void BatchNorm::build(Plan& plan, const dnnl::memory::desc& src_md, Mode mode, b
   }
 
   // The normalizing primitive: eval and a policy's stats-first forward normalize with given
-  // statistics (use_global_stats), train and batch_stats compute them.
+  // statistics (use_global_stats), train and eval_batch_stats compute them.
   const auto prop = mode == Mode::eval ? dnnl::prop_kind::forward_inference : dnnl::prop_kind::forward_training;
   const auto norm_flags = scale_shift | (mode == Mode::eval || stats_first ? flags::use_global_stats : flags::none);
   FwdPd fwd_pd({prop, data_md, eps, norm_flags}, eng);
@@ -113,7 +113,7 @@ void BatchNorm::build(Plan& plan, const dnnl::memory::desc& src_md, Mode mode, b
                       {{DNNL_ARG_SRC, plan.src}, {DNNL_ARG_DST, plan.dst.mem()}, {DNNL_ARG_SCALE, ones_.mem()},
                        {DNNL_ARG_SHIFT, zeros_.mem()}, {DNNL_ARG_MEAN, plan.mean.mem()},
                        {DNNL_ARG_VARIANCE, plan.var.mem()}});
-  if (!training) return;  // Mode::batch_stats: no backward
+  if (!training) return;  // Mode::eval_batch_stats: no backward
 
   const auto bwd_flags = scale_shift | (plan.relu_fused ? flags::fuse_norm_relu : flags::none);
   const dnnl::batch_normalization_backward::primitive_desc bwd_pd(

@@ -6,7 +6,7 @@
 //              running_mean = (1 - momentum) * running_mean + momentum * mu_c
 //              running_var  = (1 - momentum) * running_var  + momentum * var_c * m / (m - 1)
 //   eval:      the same formula with running_mean / running_var (oneDNN's use_global_stats)
-//   batch_stats: the training formula on the batch given, without touching running statistics or
+//   eval_batch_stats: the training formula on the batch given, without touching running statistics or
 //              what backward needs (probes compare it with eval)
 //   backward:  with xhat = (x - mu) / sqrt(var + eps) and g = dL/dy,
 //              dgamma = Σ g·xhat,  dbeta = Σ g,
@@ -100,7 +100,7 @@ class BatchNorm : public Norm {
     std::int64_t values_per_channel = 0;  // m = N*H*W
     Tensor scale, shift;           // (C) the applied affine: gamma/beta themselves without a policy
     Tensor dscale, dshift;         // (C) their gradients: gamma/beta's grads unless separate
-    Tensor mean, var;              // (C) the batch statistics (train, batch_stats)
+    Tensor mean, var;              // (C) the batch statistics (train, eval_batch_stats)
     Tensor dst;                    // data_md
     Tensor dst_out;                // dst seen with the caller's rank (2-D view or the 4-D tensor)
     Step stats;                    // statistics only (a policy that needs them first)

@@ -13,8 +13,8 @@ BatchRenorm::BatchRenorm(std::int64_t channels, const BatchRenormOptions& option
       num_batches_tracked_(Tensor::plain({1}, ctx)),
       r_(static_cast<std::size_t>(channels), 1.0f),
       d_(static_cast<std::size_t>(channels), 0.0f),
-      batch_stats_r_(r_),
-      batch_stats_d_(d_) {
+      eval_batch_stats_r_(r_),
+      eval_batch_stats_d_(d_) {
   if (!(options.rmax >= 1.0)) throw OptionError("batch_renorm: rmax must be >= 1, got " + std::to_string(options.rmax));
   if (!(options.dmax >= 0.0)) throw OptionError("batch_renorm: dmax must be >= 0, got " + std::to_string(options.dmax));
   if (options.warmup_steps < 0)
@@ -42,8 +42,8 @@ void BatchRenorm::affine(Mode mode, const float* mean, const float* var, float* 
     std::copy_n(b, channels_, shift);
     return;
   }
-  std::vector<float>& r = mode == Mode::train ? r_ : batch_stats_r_;
-  std::vector<float>& d = mode == Mode::train ? d_ : batch_stats_d_;
+  std::vector<float>& r = mode == Mode::train ? r_ : eval_batch_stats_r_;
+  std::vector<float>& d = mode == Mode::train ? d_ : eval_batch_stats_d_;
   const float* rmean = running_mean().data();
   const float* rvar = running_var().data();
   const float rmax = static_cast<float>(current_rmax());

@@ -7,7 +7,7 @@
 //              y = gamma * ((x - mu_B) / sigma_B * r + d) + beta
 //              then running_mean / running_var updated exactly as BN does (r, d use the old ones)
 //   eval:      BN with running statistics
-//   batch_stats: the training formula on the batch given, no state changed (step counter included)
+//   eval_batch_stats: the training formula on the batch given, no state changed (step counter included)
 //   backward:  r and d are constants (stop-gradient): dx is BN's backward with scale gamma*r,
 //              dgamma = Σ g·(xhat·r + d), dbeta = Σ g
 //
@@ -64,7 +64,7 @@ class BatchRenorm : private BatchNormAffinePolicy, public BatchNorm {
   BatchRenormOptions options_;
   Tensor num_batches_tracked_;                      // (1) training steps taken
   std::vector<float> r_, d_;                        // (C) of the last training forward, for backward
-  std::vector<float> batch_stats_r_, batch_stats_d_;  // (C) of the last Mode::batch_stats forward
+  std::vector<float> eval_batch_stats_r_, eval_batch_stats_d_;  // (C) of the last Mode::eval_batch_stats forward
 };
 
 }  // namespace bnlab

@@ -51,7 +51,7 @@ void GhostBatchNorm::build_chunks(Chunking& chunking, const dnnl::memory::desc& 
 
 const Tensor& GhostBatchNorm::forward(const Tensor& src, Mode mode) {
   if (mode == Mode::eval) return BatchNorm::forward(src, Mode::eval);
-  Chunking& chunking = mode == Mode::train ? train_ : batch_stats_;
+  Chunking& chunking = mode == Mode::train ? train_ : eval_batch_stats_;
   if (chunking.chunks.empty() || src.desc() != chunking.src_md) build_chunks(chunking, src.desc(), mode);
   float* x = src.data();
   for (auto& chunk : chunking.chunks) {

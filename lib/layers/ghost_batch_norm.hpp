@@ -7,7 +7,7 @@
 //              chunk alone, with the shared gamma/beta; the running statistics are updated once
 //              per chunk, in order (as applying one BN module to each chunk would)
 //   eval:      BN with running statistics (the whole batch at once)
-//   batch_stats: per-chunk statistics as in training, no state changed
+//   eval_batch_stats: per-chunk statistics as in training, no state changed
 //   backward:  BN's backward per chunk; dgamma, dbeta summed over chunks
 //
 // A batch of at most G samples is one chunk: plain BN bit for bit. A chunk with one value per
@@ -61,7 +61,7 @@ class GhostBatchNorm : public BatchNorm {
   void build_chunks(Chunking& chunking, const dnnl::memory::desc& src_md, Mode mode);
 
   std::int64_t ghost_;
-  Chunking train_, batch_stats_;
+  Chunking train_, eval_batch_stats_;
   Tensor diff_src_;  // the whole batch, in src's descriptor
 };
 

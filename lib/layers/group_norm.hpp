@@ -9,7 +9,7 @@
 //              dx = rstd · (dxhat - mean_group(dxhat) - xhat · mean_group(dxhat·xhat))
 //
 // Statistics are per sample, so there are no running statistics: Mode::train, eval and
-// batch_stats compute the same output (train also keeps what backward needs). group_size = 1 is
+// eval_batch_stats compute the same output (train also keeps what backward needs). group_size = 1 is
 // instance norm, group_size = C is layer norm as Wu & He use it (LayerNorm reuses this kernel
 // for 4-D inputs). C not divisible by group_size is an OptionError (the schema reports it first,
 // as norm.group_size). With options.relu the output is max(y, 0) and backward applies ReLU's

@@ -167,7 +167,7 @@ void GroupNormKernel::build(Plan& plan, const dnnl::memory::desc& src_md, bool t
 
 const Tensor& GroupNormKernel::forward(const Tensor& src, Mode mode, const Tensor& gamma, const Tensor& beta,
                                        bool relu) {
-  Plan& plan = plan_for(mode);
+  Plan& plan = plans_[mode];
   if (plan.dst.empty() || src.desc() != plan.src_md) build(plan, src.desc(), mode == Mode::train);
   plan.x = plan.reorder_src ? static_cast<const float*>(plan.to_data(src.mem(), plan.data_md, ctx_).get_data_handle())
                             : src.data();
@@ -223,8 +223,8 @@ const Tensor& GroupNormKernel::forward(const Tensor& src, Mode mode, const Tenso
 
 const Tensor& GroupNormKernel::backward(const Tensor& diff_dst, bool need_diff_src, const Tensor& gamma,
                                         Tensor& dgamma, Tensor& dbeta) {
-  if (train_.dst.empty() || !train_.x) throw Error(name_ + ": backward before a training forward");
-  const Plan& plan = train_;
+  if (plans_.train.dst.empty() || !plans_.train.x) throw Error(name_ + ": backward before a training forward");
+  const Plan& plan = plans_.train;
   const float* g = static_cast<const float*>(diff_dst_to_data_(diff_dst.mem(), plan.data_md, ctx_).get_data_handle());
   const float* y = plan.dst.data();  // the fused ReLU's output: its gradient mask
   const Layout& l = plan.layout;

@@ -46,8 +46,8 @@ class GroupNormKernel {
 
   std::int64_t groups() const { return groups_; }
   // Statistics of the last training forward, (N, G) row-major: mean and 1/sqrt(var + eps).
-  const std::vector<float>& mean() const { return train_.mean; }
-  const std::vector<float>& rstd() const { return train_.rstd; }
+  const std::vector<float>& mean() const { return plans_.train.mean; }
+  const std::vector<float>& rstd() const { return plans_.train.rstd; }
 
  private:
   struct Plan {
@@ -63,14 +63,14 @@ class GroupNormKernel {
     std::vector<float> sums, sums2;   // (N, Cpad) per-(sample, channel) moments, Cpad = cblocks·block
     std::vector<float> shift, scale, bias;  // (N, Cpad): y = scale·(x - shift) + bias
   };
-  Plan& plan_for(Mode mode) { return mode == Mode::train ? train_ : mode == Mode::eval ? eval_ : batch_stats_; }
+
   void build(Plan& plan, const dnnl::memory::desc& src_md, bool training);
 
   std::string name_;
   std::int64_t channels_, group_size_, groups_;
   double eps_;
   Context& ctx_;
-  Plan train_, eval_, batch_stats_;
+  PerMode<Plan> plans_;
   // Backward, sized with the training plan.
   std::vector<float> sum_g_, sum_gx_;    // (N, Cpad) Σ g and Σ g·(x - mu) per (sample, channel)
   std::vector<float> coef_g_, coef_x_, coef_1_;  // (N, Cpad): dx = coef_g·g + coef_x·(x - mu) + coef_1

@@ -8,7 +8,7 @@
 //    changes (a new batch size); train and eval keep separate primitives and buffers, so an
 //    evaluation between a training forward and its backward disturbs nothing.
 //  - Mode::train keeps what backward needs (src, mean/variance, workspace) and updates running
-//    statistics; Mode::eval uses running statistics and keeps nothing. Mode::batch_stats is
+//    statistics; Mode::eval uses running statistics and keeps nothing. Mode::eval_batch_stats is
 //    inference (no dropout, nothing kept, no state changed) except that norm layers normalize with
 //    the statistics of the batch itself, as in training: it measures what a network's accuracy
 //    would be with batch statistics, without moving the training trajectory. Layers that do not
@@ -30,7 +30,7 @@
 
 namespace bnlab {
 
-enum class Mode { train, eval, batch_stats };
+enum class Mode { train, eval, eval_batch_stats };
 
 // A learnable parameter. value and grad share one plain row-major descriptor.
 struct Param {

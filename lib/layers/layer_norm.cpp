@@ -25,7 +25,7 @@ void LayerNorm::build(Plan& plan, const dnnl::memory::desc& src_md, bool trainin
   plan.mean = Tensor(stat_md, ctx_);
   plan.var = Tensor(stat_md, ctx_);
   // forward_training in every mode, each with its own statistics: the modes give bit-identical
-  // outputs, and eval / batch_stats never touch what backward reads.
+  // outputs, and eval / eval_batch_stats never touch what backward reads.
   const dnnl::layer_normalization_forward::primitive_desc fwd_pd(
       {dnnl::prop_kind::forward_training, data_md, stat_md, static_cast<float>(eps_), scale_shift}, eng);
   plan.impl = fwd_pd.impl_info_str();

@@ -9,7 +9,7 @@
 //   backward:      dgamma_c = Σ g·xhat, dbeta_c = Σ g, dx = rstd·(dxhat - mean(dxhat) - xhat·mean(dxhat·xhat))
 //                  with dxhat = gamma_c·g, means over the values of the sample.
 //
-// No running statistics: Mode::train, eval and batch_stats give the same output.
+// No running statistics: Mode::train, eval and eval_batch_stats give the same output.
 //
 // 2-D inputs run on oneDNN's layer_normalization primitive (it normalizes over the last
 // dimension, which is exactly this). 4-D inputs use GroupNormKernel with one group: oneDNN's

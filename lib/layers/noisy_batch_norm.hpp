@@ -6,7 +6,7 @@
 //                 per layer and step:  mu_t ~ U(-A, A),  sigma_t ~ U(1, S)
 //                 per channel c:       m_c ~ U(mu_t - w, mu_t + w),  s_c ~ N(sigma_t, v)
 //                 y = s_c · a + m_c    (the same s, m for every sample and position of the batch)
-//   eval, batch_stats: plain BN (no noise): the noise is a training-time perturbation only.
+//   eval, eval_batch_stats: plain BN (no noise): the noise is a training-time perturbation only.
 //   backward:     chain rule through the noise: da = s_c · dy, then BN's backward, so
 //                 dgamma = s_c · Σ dy·xhat, dbeta = s_c · Σ dy.
 //

@@ -13,14 +13,14 @@
 namespace bnlab {
 
 // One plan per forward mode: train and eval keep separate primitives and buffers (layer.hpp),
-// and Mode::batch_stats its own, so a probe's forward between a training forward and its
+// and Mode::eval_batch_stats its own, so a probe's forward between a training forward and its
 // backward disturbs neither.
 template <class Plan>
 struct PerMode {
-  Plan train, eval, batch_stats;
-  Plan& operator[](Mode mode) { return mode == Mode::train ? train : mode == Mode::eval ? eval : batch_stats; }
+  Plan train, eval, eval_batch_stats;
+  Plan& operator[](Mode mode) { return mode == Mode::train ? train : mode == Mode::eval ? eval : eval_batch_stats; }
   const Plan& operator[](Mode mode) const {
-    return mode == Mode::train ? train : mode == Mode::eval ? eval : batch_stats;
+    return mode == Mode::train ? train : mode == Mode::eval ? eval : eval_batch_stats;
   }
 };
 

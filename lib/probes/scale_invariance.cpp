@@ -51,7 +51,7 @@ void ScaleInvariance::on_eval(const EvalPoint& point) {
 void ScaleInvariance::measure() {
   const auto hidden = hidden_layers(net_);
   const auto chunk = settings_.batch_size;
-  const Scores base_batch = score(net_, test_, Mode::batch_stats, limit_, chunk, loss_fn_);
+  const Scores base_batch = score(net_, test_, Mode::eval_batch_stats, limit_, chunk, loss_fn_);
   const Scores base_eval = score(net_, test_, Mode::eval, limit_, chunk, loss_fn_);
   // max |z' - z|, that over max |z|, and the accuracy change.
   auto compare = [](const Scores& scaled, const Scores& base) {
@@ -74,7 +74,7 @@ void ScaleInvariance::measure() {
         for (float& x : v) x = static_cast<float>(a * x);
         scaled[p]->value.from_vector(v);
       }
-      const auto batch = compare(score(net_, test_, Mode::batch_stats, limit_, chunk, loss_fn_), base_batch);
+      const auto batch = compare(score(net_, test_, Mode::eval_batch_stats, limit_, chunk, loss_fn_), base_batch);
       const auto eval = compare(score(net_, test_, Mode::eval, limit_, chunk, loss_fn_), base_eval);
       for (std::size_t p = 0; p < scaled.size(); ++p) scaled[p]->value.from_vector(saved[p]);  // exact restore
       table_.rows.push_back({static_cast<double>(k), a, batch[0], batch[1], batch[2], eval[0], eval[1], eval[2]});

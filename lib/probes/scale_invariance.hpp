@@ -5,7 +5,7 @@
 // by a, the logits on the first `samples` test images (rounded down to whole batches of
 // `batch_size`) are computed, and the weights restored exactly (saved copies written back). Two
 // modes, one row per (layer, factor):
-//   batch_stats_*  Mode::batch_stats: norms normalize each batch by its own statistics — the
+//   batch_stats_*  Mode::eval_batch_stats: norms normalize each batch by its own statistics — the
 //                  regime of the identity; with BN the change is ~0 (not exactly: eps), without large
 //   eval_*         Mode::eval: norms use running statistics, which were collected at the old scale,
 //                  so with BN the outputs change too

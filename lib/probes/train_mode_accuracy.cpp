@@ -35,7 +35,7 @@ TrainModeAccuracy::TrainModeAccuracy(Network& net, const Dataset& train, const D
 
 void TrainModeAccuracy::on_eval(const EvalPoint& point) {
   const Evaluation eval = evaluator_(net_, data_, Mode::eval, limit_);
-  const Evaluation batch = evaluator_(net_, data_, Mode::batch_stats, limit_);
+  const Evaluation batch = evaluator_(net_, data_, Mode::eval_batch_stats, limit_);
   table_.rows.push_back({static_cast<double>(point.step), static_cast<double>(settings_.batch_size),
                          static_cast<double>(limit_), eval.loss, eval.accuracy, batch.loss, batch.accuracy});
 }

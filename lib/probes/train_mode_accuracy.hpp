@@ -1,7 +1,7 @@
 // train_mode_accuracy: at every evaluation, loss and accuracy on the same samples with the
 // network in eval mode (norms use their running statistics) and in batch-statistics mode (norms
 // normalize each batch by its own statistics, as in training, without updating anything;
-// Mode::batch_stats). The gap shows how far the running statistics are from the statistics the
+// Mode::eval_batch_stats). The gap shows how far the running statistics are from the statistics the
 // network was trained with: large at tiny batches or with non-iid batches (Ioffe 2017), and the
 // reason BN's test accuracy can differ from its training behaviour. Without norm layers the two
 // agree exactly.

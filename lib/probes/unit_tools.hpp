@@ -1,5 +1,5 @@
 // Shared by the probes that look at hidden units (unit_ablation, scale_invariance) and at norm
-// layers (batch_stats): finding a network's hidden weight layers and their norms, scoring a
+// layers (Mode::eval_batch_stats): finding a network's hidden weight layers and their norms, scoring a
 // network on the first samples of a data set, and rank statistics.
 //
 // A hidden layer (0-based, the order of the model config: cnn conv blocks, then fc layers; mlp
@@ -38,7 +38,7 @@ std::vector<bool> hidden_layers_are_conv(const ModelConfig& model);
 double gamma_of(Layer* norm, std::int64_t c);
 
 // Logits and scores of the first `n` samples of `data` in `mode`, forwarded in chunks of `chunk`
-// (Mode::batch_stats normalizes each chunk by its own statistics).
+// (Mode::eval_batch_stats normalizes each chunk by its own statistics).
 struct Scores {
   std::vector<float> logits;  // (n, classes) row-major
   double loss = 0;            // mean cross-entropy

@@ -15,7 +15,7 @@ struct Evaluation {
 };
 
 // Evaluates the first `limit` samples (all when limit <= 0) in chunks of `chunk` (the last may be
-// short), in `mode` (Mode::eval uses running statistics, Mode::batch_stats the statistics of each
+// short), in `mode` (Mode::eval uses running statistics, Mode::eval_batch_stats the statistics of each
 // chunk; Mode::train would also move the running statistics and apply dropout).
 class Evaluator {
  public:

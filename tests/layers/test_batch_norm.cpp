@@ -198,7 +198,7 @@ TEST_CASE("batch_norm refuses to train on one value per channel", "[layers][batc
   CHECK_NOTHROW(bn.forward(src, Mode::eval));
 }
 
-TEST_CASE("batch_norm in batch_stats mode normalizes like training and changes no state",
+TEST_CASE("batch_norm in eval_batch_stats mode normalizes like training and changes no state",
           "[layers][batch_norm]") {
   for (bool relu : {false, true}) {
     for (const auto& md : {plain_desc({6, 5}), desc4(4, 16, 3, 3, tag::nChw16c)}) {
@@ -215,8 +215,8 @@ TEST_CASE("batch_norm in batch_stats mode normalizes like training and changes n
       const auto rmean = bn.running_mean().to_vector(), rvar = bn.running_var().to_vector();
       const auto bmean = bn.batch_mean().to_vector(), bvar = bn.batch_var().to_vector();
 
-      // batch_stats on b equals what training on b gives, against the reference.
-      const auto y = bn.forward(b, Mode::batch_stats).to_vector();
+      // eval_batch_stats on b equals what training on b gives, against the reference.
+      const auto y = bn.forward(b, Mode::eval_batch_stats).to_vector();
       const auto ref = reference(b.to_vector(), bn.gamma().value.to_vector(), bn.beta().value.to_vector(),
                                  std::vector<float>(n, 0.0f), md.dims()[0], md.dims()[1],
                                  md.dims().size() == 4 ? md.dims()[2] * md.dims()[3] : 1, 1e-5, relu);

@@ -1,6 +1,6 @@
 // batch_renorm: hand-computed values, a naive double reference (forward, backward with r and d
 // held constant, running statistics) on 2-D and 4-D layouts, equality with BN when rmax = 1 and
-// dmax = 0, active clipping, the stop-gradient, warm-up, batch_stats, finite differences.
+// dmax = 0, active clipping, the stop-gradient, warm-up, eval_batch_stats, finite differences.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -197,8 +197,8 @@ TEST_CASE("batch_renorm with rmax = 1 and dmax = 0 is BN bit for bit", "[layers]
       for (int step = 0; step < steps; ++step) {
         Tensor src(md);
         src.from_vector(test::random_normal(md.get_size() / sizeof(float), 42 + step, 2.0));
-        // batch_stats first: with the default config only step 0 has rmax = 1, dmax = 0.
-        CHECK(rn.forward(src, Mode::batch_stats).to_vector() == bn.forward(src, Mode::batch_stats).to_vector());
+        // eval_batch_stats first: with the default config only step 0 has rmax = 1, dmax = 0.
+        CHECK(rn.forward(src, Mode::eval_batch_stats).to_vector() == bn.forward(src, Mode::eval_batch_stats).to_vector());
         const auto y = rn.forward(src, Mode::train).to_vector();
         CHECK(y == bn.forward(src, Mode::train).to_vector());
         Tensor diff(md);
@@ -293,7 +293,7 @@ TEST_CASE("batch_renorm warms up rmax and dmax over the configured steps", "[lay
   CHECK(rn.current_rmax() == Approx(2.0));
 }
 
-TEST_CASE("batch_renorm in batch_stats mode uses the training formula and changes no state",
+TEST_CASE("batch_renorm in eval_batch_stats mode uses the training formula and changes no state",
           "[layers][batch_renorm]") {
   for (const auto& md : {plain_desc({6, 5}), desc4(4, 16, 3, 3, tag::nChw16c)}) {
     INFO(to_string(md.dims()));
@@ -310,7 +310,7 @@ TEST_CASE("batch_renorm in batch_stats mode uses the training formula and change
     const auto rmean = rn.running_mean().to_vector(), rvar = rn.running_var().to_vector();
     const auto r = rn.r(), d = rn.d();
 
-    const auto y = rn.forward(b, Mode::batch_stats).to_vector();
+    const auto y = rn.forward(b, Mode::eval_batch_stats).to_vector();
     const auto ref = reference(b.to_vector(), rn.gamma().value.to_vector(), rn.beta().value.to_vector(),
                                std::vector<float>(n, 0.0f), rmean, rvar, md.dims()[0], c,
                                md.dims().size() == 4 ? 9 : 1, 1.5, 0.5, 1e-5, 0.2);

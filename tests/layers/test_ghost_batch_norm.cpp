@@ -1,6 +1,6 @@
 // ghost_batch: hand-computed values, a naive double reference (per ghost batch forward and
 // backward, running statistics updated once per ghost batch in order) on 2-D and 4-D layouts,
-// batch <= ghost size is BN bit for bit, the one-value error, batch_stats, eval, finite differences.
+// batch <= ghost size is BN bit for bit, the one-value error, eval_batch_stats, eval, finite differences.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -165,7 +165,7 @@ TEST_CASE("ghost_batch with batch <= ghost size is BN bit for bit", "[layers][gh
         const Tensor& ybn = bn.forward(src, Mode::train);
         CHECK(y.desc() == ybn.desc());
         CHECK(y.to_vector() == ybn.to_vector());
-        CHECK(gbn.forward(src, Mode::batch_stats).to_vector() == bn.forward(src, Mode::batch_stats).to_vector());
+        CHECK(gbn.forward(src, Mode::eval_batch_stats).to_vector() == bn.forward(src, Mode::eval_batch_stats).to_vector());
         CHECK(gbn.forward(src, Mode::eval).to_vector() == bn.forward(src, Mode::eval).to_vector());
         Tensor diff(ybn.desc());
         diff.from_vector(test::random_normal(n, 20 + step));
@@ -204,7 +204,7 @@ TEST_CASE("ghost_batch refuses a ghost batch with one value per channel", "[laye
     CHECK(what.find("ghost_batch_size") != std::string::npos);
     CHECK(what.find("batch of 5") != std::string::npos);
   }
-  CHECK_THROWS_AS(gbn.forward(src, Mode::batch_stats), ShapeError);
+  CHECK_THROWS_AS(gbn.forward(src, Mode::eval_batch_stats), ShapeError);
   CHECK_NOTHROW(gbn.forward(src, Mode::eval));
   // One sample of a 4-D input still has H*W values per channel.
   GhostBatchNorm conv(4, ghost_config(2));
@@ -214,7 +214,7 @@ TEST_CASE("ghost_batch refuses a ghost batch with one value per channel", "[laye
   CHECK(conv.chunks() == 3);
 }
 
-TEST_CASE("ghost_batch in batch_stats mode uses per-ghost-batch statistics and changes no state",
+TEST_CASE("ghost_batch in eval_batch_stats mode uses per-ghost-batch statistics and changes no state",
           "[layers][ghost_batch_norm]") {
   for (const auto& md : {plain_desc({10, 5}), desc4(5, 16, 3, 3, tag::nChw16c)}) {
     INFO(to_string(md.dims()));
@@ -228,7 +228,7 @@ TEST_CASE("ghost_batch in batch_stats mode uses per-ghost-batch statistics and c
     b.from_vector(test::random_normal(n, 33, 3.0));
     gbn.forward(a, Mode::train);
     const auto rmean = gbn.running_mean().to_vector(), rvar = gbn.running_var().to_vector();
-    const auto y = gbn.forward(b, Mode::batch_stats).to_vector();
+    const auto y = gbn.forward(b, Mode::eval_batch_stats).to_vector();
     const auto ref = reference(b.to_vector(), gbn.gamma().value.to_vector(), gbn.beta().value.to_vector(),
                                std::vector<float>(n, 0.0f), md.dims()[0], c, s, 2, 1e-5, 0.1);
     check_close(y, ref.y, 1e-4);

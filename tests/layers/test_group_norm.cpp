@@ -235,12 +235,12 @@ TEST_CASE("group_norm: every mode gives the same output and none disturbs the ba
 
     const auto y_train = gn.forward(a, Mode::train).to_vector();
     const auto y_eval = gn.forward(a, Mode::eval).to_vector();
-    const auto y_stats = gn.forward(a, Mode::batch_stats).to_vector();
+    const auto y_stats = gn.forward(a, Mode::eval_batch_stats).to_vector();
     CHECK(y_eval == y_train);
     CHECK(y_stats == y_train);
-    // Other inputs in eval and batch_stats between the training forward and its backward.
+    // Other inputs in eval and eval_batch_stats between the training forward and its backward.
     gn.forward(b, Mode::eval);
-    gn.forward(b, Mode::batch_stats);
+    gn.forward(b, Mode::eval_batch_stats);
     const auto dx = gn.backward(diff).to_vector();
     twin.forward(a, Mode::train);
     CHECK(twin.backward(diff).to_vector() == dx);

@@ -190,9 +190,9 @@ TEST_CASE("layer_norm: every mode gives the same output and none disturbs the ba
 
     const auto y_train = ln.forward(a, Mode::train).to_vector();
     CHECK(ln.forward(a, Mode::eval).to_vector() == y_train);
-    CHECK(ln.forward(a, Mode::batch_stats).to_vector() == y_train);
+    CHECK(ln.forward(a, Mode::eval_batch_stats).to_vector() == y_train);
     ln.forward(b, Mode::eval);
-    ln.forward(b, Mode::batch_stats);
+    ln.forward(b, Mode::eval_batch_stats);
     const auto dx = ln.backward(diff).to_vector();
     twin.forward(a, Mode::train);
     CHECK(twin.backward(diff).to_vector() == dx);

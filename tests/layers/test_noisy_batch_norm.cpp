@@ -88,8 +88,8 @@ TEST_CASE("noisy_batch with zero noise is BN bit for bit", "[layers][noisy_batch
       src.from_vector(test::random_normal(n, 10 + step, 2.0));
       CHECK(noisy.forward(src, Mode::train).to_vector() == bn.forward(src, Mode::train).to_vector());
       CHECK(noisy.forward(src, Mode::eval).to_vector() == bn.forward(src, Mode::eval).to_vector());
-      const Tensor& y = bn.forward(src, Mode::batch_stats);
-      CHECK(noisy.forward(src, Mode::batch_stats).to_vector() == y.to_vector());
+      const Tensor& y = bn.forward(src, Mode::eval_batch_stats);
+      CHECK(noisy.forward(src, Mode::eval_batch_stats).to_vector() == y.to_vector());
       Tensor diff(y.desc());
       diff.from_vector(test::random_normal(n, 20 + step));
       CHECK(noisy.backward(diff).to_vector() == bn.backward(diff).to_vector());
@@ -174,10 +174,10 @@ TEST_CASE("noisy_batch noise is redrawn every training step, only in training, a
     CHECK(a.noise_scale() != last_scale);                            // a fresh draw each step
     last_scale = a.noise_scale();
     bn.forward(src, Mode::train);
-    // eval and batch_stats: plain BN, and they draw nothing.
+    // eval and eval_batch_stats: plain BN, and they draw nothing.
     const Rng before = *a.rng();
     CHECK(a.forward(src, Mode::eval).to_vector() == bn.forward(src, Mode::eval).to_vector());
-    CHECK(a.forward(src, Mode::batch_stats).to_vector() == bn.forward(src, Mode::batch_stats).to_vector());
+    CHECK(a.forward(src, Mode::eval_batch_stats).to_vector() == bn.forward(src, Mode::eval_batch_stats).to_vector());
     Rng after = *a.rng(), copy = before;
     CHECK(after.next() == copy.next());
   }
