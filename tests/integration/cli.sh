@@ -6,9 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tests/integration/common.bash
-unset SLURM_ARRAY_TASK_ID SLURM_ARRAY_TASK_COUNT SLURM_ARRAY_TASK_MIN SLURM_ARRAY_TASK_STEP  # no shard from outside
-tmp=$(mktemp -d)
-trap 'pkill -KILL -f "bnlab.*$tmp" 2>/dev/null || true; rm -rf "$tmp"' EXIT
+make_tmp
 
 # --- exit statuses
 tiny_config "$tmp/ok.json" ok 2 20

@@ -78,3 +78,11 @@ no_process_in() {
 count_status() {
   find "$1" -name status.json 2>/dev/null | wc -l || true
 }
+
+# make_tmp: the test's temp dir in $tmp, removed on exit together with every bnlab process still
+# working in it; and no Slurm array variables from the calling shell (they would select a shard).
+make_tmp() {
+  unset SLURM_ARRAY_TASK_ID SLURM_ARRAY_TASK_COUNT SLURM_ARRAY_TASK_MIN SLURM_ARRAY_TASK_STEP
+  tmp=$(mktemp -d)
+  trap 'pkill -KILL -f "bnlab.*$tmp" 2>/dev/null || true; rm -rf "$tmp"' EXIT
+}

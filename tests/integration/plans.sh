@@ -6,9 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tests/integration/common.bash
-unset SLURM_ARRAY_TASK_ID SLURM_ARRAY_TASK_COUNT SLURM_ARRAY_TASK_MIN SLURM_ARRAY_TASK_STEP
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+make_tmp
 
 tiny_config "$tmp/plans.json" plans 2 20
 expect_status 0 "$BNLAB" run "$tmp/plans.json" --out "$tmp/out"
