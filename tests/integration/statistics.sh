@@ -94,12 +94,14 @@ PY
 pass "info --json, validate --json"
 
 # --- colours: on a terminal by default; never with NO_COLOR or --color=never; always with --color=always
-on_tty() { script -qec "$*" /dev/null </dev/null; }
+# on_tty CMD...: CMD on a pseudo-terminal that can show colours (TERM=xterm-256color; the caller's
+# TERM may be dumb, as in CI or a fresh root) and without a NO_COLOR from the calling shell.
+on_tty() { env -u NO_COLOR TERM=xterm-256color script -qec "$*" /dev/null </dev/null; }
 esc=$'\033['
 has_colour() { [[ "$1" == *"${esc}"*m* ]]; }
 out=$(on_tty "$BNLAB" collect "$dir")
 has_colour "$out" || fail "no colours on a terminal"
-out=$(NO_COLOR=1 on_tty "$BNLAB" collect "$dir")
+out=$(on_tty NO_COLOR=1 "$BNLAB" collect "$dir")
 has_colour "$out" && fail "colours despite NO_COLOR"
 out=$(on_tty "$BNLAB" collect "$dir" --color=never)
 has_colour "$out" && fail "colours despite --color=never"
