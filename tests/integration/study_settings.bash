@@ -9,7 +9,7 @@
 study_args() {
   local name=$1 planned=$2
   study_args=(--set data.train_size=1200 --set data.test_size=500 --set train.steps=60 --set train.eval_every=20
-              --set sweep.train.seed=[1])
+              --set 'sweep.train.seed=[1]')  # quoted: callers may set nullglob
   case $name in
     convergence) study_args+=(--set probes.activation_percentiles.every=20
                               --set probes.train_mode_accuracy.samples=300) ;;
