@@ -133,7 +133,10 @@ SummaryTable summarize_runs(const CsvTable& runs, const std::vector<std::string>
 }
 
 ComparisonTable compare_runs(const CsvTable& runs, const Comparison& comparison) {
-  const auto& [metric, key, a, b, by, diverged_as] = comparison;
+  // Plain references, not a structured binding: clang 14 cannot capture bindings in a lambda.
+  const std::string &metric = comparison.metric, &key = comparison.key, &a = comparison.a, &b = comparison.b;
+  const auto& by = comparison.by;
+  const auto& diverged_as = comparison.diverged_as;
   ComparisonTable table{metric, key, a, b, {}, {}};
   const int key_column = key_indices(runs, {key})[0];
   const int metric_column = require_column(runs, metric, "metric", runs_summary_columns());
