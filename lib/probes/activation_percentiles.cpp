@@ -55,8 +55,7 @@ ActivationPercentiles::Settings ActivationPercentiles::read(SettingsReader& read
 }
 
 ActivationPercentiles::ActivationPercentiles(Network& net, Settings settings)
-    : net_(net),
-      settings_(std::move(settings)),
+    : settings_(std::move(settings)),
       pre_activation_(net, static_cast<std::size_t>(settings_.layer)) {
   table_.columns = columns();
 }

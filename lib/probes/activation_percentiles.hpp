@@ -41,7 +41,6 @@ class ActivationPercentiles : public Probe {
   void after_backward(StepContext& ctx) override;
 
  private:
-  Network& net_;
   Settings settings_;
   PreActivation pre_activation_;
   std::vector<float> values_;
