@@ -45,6 +45,12 @@ grep -q "same_steps" "$tmp/last.out" || fail "verdict with --config printed no t
 rm "$dir/claims.json"
 expect_status 2 "$BNLAB" verdict "$dir"
 grep -q "claims.json: no such file" "$tmp/last.err" || fail "verdict without claims: no clear message"
+expect_status 2 "$BNLAB" verdict "$dir" --set train.steps=10
+grep -q "verdict: --set needs --config" "$tmp/last.err" || fail "verdict --set without --config: no clear message"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d.pop("claims"); json.dump(d, open(sys.argv[2], "w"))' \
+  "$tmp/stats.json" "$tmp/noclaims.json"
+expect_status 2 "$BNLAB" verdict "$dir" --config "$tmp/noclaims.json"
+grep -q "states no claims" "$tmp/last.err" || fail "verdict of a config without claims: no clear message"
 
 # summary: one row per norm with n = 5 and an interval
 expect_status 0 "$BNLAB" summary "$dir" --metric final_test_acc,steps
