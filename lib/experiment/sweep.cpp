@@ -384,6 +384,9 @@ std::string run_id(const json& resolved) {
     // A resource limit, not part of the experiment: the same run under another limit is the same run.
     if (auto train = canonical.find("train"); train != canonical.end() && train->is_object())
       train->erase("max_memory_mb");
+    // data.val_size came later (issue 16): without a validation set a run keeps the id it had before.
+    if (auto data = canonical.find("data"); data != canonical.end() && data->is_object())
+      if (auto val = data->find("val_size"); val != data->end() && *val == 0) data->erase(val);
   }
   const std::string text = canonical.dump(-1, ' ', false, json::error_handler_t::replace);
   std::uint64_t hash = 0xcbf29ce484222325ULL;  // FNV-1a offset basis
