@@ -14,6 +14,7 @@
 #include "experiment/json_util.hpp"
 #include "experiment/overrides.hpp"
 #include "experiment/schema.hpp"
+#include "experiment/test_selection.hpp"
 #include "probes/registry.hpp"
 
 namespace bnlab {
@@ -308,7 +309,10 @@ Experiment parse_experiment(const std::string& text, const std::string& source_n
   std::vector<std::string> bad_keys = std::move(base.bad_keys);
   std::vector<SweepAxis> axes = check_sweep(sweep, doc, problems, bad_keys);
   std::vector<Claim> claims;
-  if (!claims_json.is_null()) claims = parse_claims(json(claims_json), axes, problems);
+  if (!claims_json.is_null()) {
+    claims = parse_claims(json(claims_json), axes, problems);
+    check_claim_selection(claims, base.config.data.val_size, axes, problems);
+  }
   const std::size_t count = product(axis_sizes(axes));
   if (count > kMaxRuns) problems.push_back(too_many_runs(count));
   else if (doc.is_object()) check_rules(doc, base.config, axes, bad_keys, problems);
