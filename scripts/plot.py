@@ -94,6 +94,12 @@ def percentile_panel(ax, results, runs, norm, seed, title, ylabel):
     ax.legend(loc="best")
 
 
+def target_set(runs):
+    """Where steps_to_target was measured: "validation" (data.val_size > 0) or "test" (older folders too)."""
+    on = runs["steps_to_target_on"].dropna() if "steps_to_target_on" in runs.columns else pd.Series(dtype=str)
+    return "validation" if len(on) and (on == "val").all() else "test"
+
+
 def share_ylim(axes):
     """One y range for several panels, so that they compare at a glance."""
     lo = min(a.get_ylim()[0] for a in axes)
@@ -149,7 +155,7 @@ def plot_convergence(results, runs, metrics, out):
             "@10k": pct(acc_at.get(10000)),
             "final (mean)": pct(r["final_test_acc"].mean()),
             "final min..max": f"{pct(r['final_test_acc'].min())}..{pct(r['final_test_acc'].max())}",
-            "steps to target (per seed)": ", ".join(
+            f"steps to target on {target_set(runs)} (per seed)": ", ".join(
                 "never" if pd.isna(v) else str(int(v)) for v in r["steps_to_target"]),
         })
     text = md_table(pd.DataFrame(summary))
@@ -886,7 +892,8 @@ def plot_overhead(results, runs, metrics, out):
 
 def plot_generic(name, results, runs, metrics, out):
     swept = [c for c in metrics.columns if c not in
-             {"run_id", "step", "epoch", "samples", "lr", "train_loss", "train_acc", "test_loss", "test_acc", "wall_s"}]
+             {"run_id", "step", "epoch", "samples", "lr", "train_loss", "train_acc", "test_loss", "test_acc",
+              "val_loss", "val_acc", "wall_s"}]
     fig, ax = plt.subplots(figsize=(8, 5))
     for run_id, m in metrics.groupby("run_id", sort=False):
         label = ", ".join(f"{c}={m[c].iloc[0]}" for c in swept) or run_id
@@ -897,7 +904,10 @@ def plot_generic(name, results, runs, metrics, out):
         ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(out / f"{name}.png", dpi=110)
-    cols = ["run_id", "status"] + [c for c in runs.columns if c in swept] + ["final_test_acc", "best_test_acc"]
+    # best_val_acc where a validation set was held out (data.val_size); older folders have no such column.
+    validated = "best_val_acc" in runs.columns and runs["best_val_acc"].notna().any()
+    cols = ["run_id", "status"] + [c for c in runs.columns if c in swept] + ["final_test_acc"] + (
+        ["final_val_acc", "best_val_acc"] if validated else ["best_test_acc"])
     return md_table(runs[cols])
 
 

@@ -12,6 +12,7 @@ struct DataConfig {
   std::optional<std::string> dir;             // folder with the four IDX(.gz) files; required for mnist
   std::optional<std::int64_t> train_size;     // first N training images (null: all)
   std::optional<std::int64_t> test_size;      // first N test images (null: all)
+  std::int64_t val_size = 0;                  // training images held out for validation (validation_split.hpp)
   std::string batching = "shuffled";          // shuffled | by_class
 };
 

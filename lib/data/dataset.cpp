@@ -10,6 +10,7 @@
 #include "core/errors.hpp"
 #include "core/random.hpp"
 #include "data/idx.hpp"
+#include "data/validation_split.hpp"
 
 namespace bnlab {
 namespace {
@@ -90,7 +91,9 @@ DataSplit load_idx_dir(const DataConfig& cfg, const std::filesystem::path& dir, 
   DataSplit split;
   split.name = cfg.dataset;
   split.source = dir.string();
-  split.train = read_pair(paths[0], paths[1], cfg.train_size, "data.train_size", cfg.dataset);
+  // With a validation set the whole file is the pool it is held out of (load_data splits it).
+  split.train = read_pair(paths[0], paths[1], cfg.val_size > 0 ? std::nullopt : cfg.train_size, "data.train_size",
+                          cfg.dataset);
   split.test = read_pair(paths[2], paths[3], cfg.test_size, "data.test_size", cfg.dataset);
   if (split.train.height != split.test.height || split.train.width != split.test.width) {
     throw DataError(paths[2].string() + ": images are " + std::to_string(split.test.height) + "x" +
@@ -98,6 +101,12 @@ DataSplit load_idx_dir(const DataConfig& cfg, const std::filesystem::path& dir, 
                     std::to_string(split.train.height) + "x" + std::to_string(split.train.width));
   }
   return split;
+}
+
+// The synthetic training images generated: 6000, or train_size (+ val_size) when more.
+std::int64_t synthetic_pool(const DataConfig& cfg) {
+  if (cfg.val_size <= 0) return cfg.train_size.value_or(kSyntheticTrain);
+  return std::max(kSyntheticTrain, cfg.train_size.value_or(0) + cfg.val_size);
 }
 
 void check_size(const std::optional<std::int64_t>& size, const char* key) {
@@ -189,7 +198,7 @@ void standardize(DataSplit& split) {
     throw DataError(split.source + ": every training pixel has the same value; cannot standardize");
   }
   const auto m = static_cast<float>(mean), inv = static_cast<float>(1.0 / std);
-  for (auto* images : {&split.train.images, &split.test.images})
+  for (auto* images : {&split.train.images, &split.validation.images, &split.test.images})
     for (auto& v : *images) v = (v - m) * inv;
   split.pixel_mean = mean;
   split.pixel_std = std;
@@ -198,7 +207,9 @@ void standardize(DataSplit& split) {
 DataShape expected_data_shape(const DataConfig& cfg) {
   DataShape shape;
   const bool synthetic = cfg.dataset == "synthetic";
-  shape.train_n = cfg.train_size.value_or(synthetic ? kSyntheticTrain : 60000);
+  shape.pool_n = synthetic ? synthetic_pool(cfg) : cfg.val_size > 0 ? 60000 : cfg.train_size.value_or(60000);
+  shape.train_n = cfg.train_size.value_or(shape.pool_n - cfg.val_size);
+  shape.val_n = cfg.val_size;
   shape.test_n = cfg.test_size.value_or(synthetic ? kSyntheticTest : 10000);
   shape.height = shape.width = kSide;
   shape.num_classes = kClasses;
@@ -210,7 +221,7 @@ DataSplit load_data(const DataConfig& cfg, std::uint64_t seed) {
   check_size(cfg.test_size, "data.test_size");
   DataSplit split;
   if (cfg.dataset == "synthetic") {
-    split = make_synthetic(cfg.train_size.value_or(kSyntheticTrain), cfg.test_size.value_or(kSyntheticTest), seed);
+    split = make_synthetic(synthetic_pool(cfg), cfg.test_size.value_or(kSyntheticTest), seed);
   } else if (cfg.dataset == "fashion-mnist") {
     split = load_idx_dir(cfg, cfg.dir ? std::filesystem::path(*cfg.dir) : default_fashion_mnist_dir(), true);
   } else if (cfg.dataset == "mnist") {
@@ -219,6 +230,11 @@ DataSplit load_data(const DataConfig& cfg, std::uint64_t seed) {
   } else {
     throw ConfigError("data.dataset: unknown value \"" + cfg.dataset +
                       "\" (valid: fashion-mnist, mnist, synthetic)");
+  }
+  if (cfg.val_size != 0) {
+    auto parts = split_validation(split.train, cfg.val_size, cfg.train_size);
+    split.train = std::move(parts.train);
+    split.validation = std::move(parts.validation);
   }
   standardize(split);
   return split;

@@ -17,11 +17,15 @@
 //
 // Subsets: data.train_size / data.test_size keep the FIRST N samples of the file order (not a
 // random subset); asking for more than the data set has is a ConfigError.
+// Validation: data.val_size > 0 first holds out that many training images (stratified, fixed seed;
+// validation_split.hpp), and data.train_size then keeps the first N of the rest. The pool it is
+// held out of is the whole training file; for synthetic data it is 6000 images, or
+// train_size + val_size when that is more.
 //
 // Standardization (like torchvision's ToTensor + Normalize with one scalar mean/std): pixels are
 // scaled to [0, 1], then x' = (x - mean) / std with mean and std (population std) computed over
-// every pixel of the SELECTED training images, and the same mean/std applied to the test images.
-// So the training set has mean 0 and std 1 exactly; the test set approximately.
+// every pixel of the SELECTED training images, and the same mean/std applied to the validation and
+// test images. So the training set has mean 0 and std 1 exactly; the others approximately.
 #pragma once
 
 #include <cstdint>
@@ -48,6 +52,7 @@ struct Dataset {
 
 struct DataSplit {
   Dataset train;
+  Dataset validation;       // n == 0 without data.val_size
   Dataset test;
   std::string name;         // data.dataset
   std::string source;       // directory the files came from, or "generated (seed N)"
@@ -57,9 +62,10 @@ struct DataSplit {
 
 // What `cfg` will load, known without loading it (for checks before a run: its step count, its
 // memory). Counts are train_size/test_size when set, else the data set's own size (the IDX sets:
-// 60000/10000 as Fashion-MNIST and MNIST ship; a folder of another size shows only at load time).
+// 60000/10000 as Fashion-MNIST and MNIST ship; a folder of another size shows only at load time),
+// less val_size. pool_n is the training images val_size is held out of.
 struct DataShape {
-  std::int64_t train_n = 0, test_n = 0;
+  std::int64_t train_n = 0, val_n = 0, test_n = 0, pool_n = 0;
   std::int64_t channels = 1, height = 28, width = 28, num_classes = 10;
 };
 DataShape expected_data_shape(const DataConfig& cfg);
@@ -77,7 +83,7 @@ std::filesystem::path default_fashion_mnist_dir();
 // size asked for, so a smaller set is a prefix of a larger one with the same seed.
 DataSplit make_synthetic(std::int64_t train_size, std::int64_t test_size, std::uint64_t seed);
 
-// Standardizes split.train and split.test in place with the train set's scalar mean/std (see
+// Standardizes split.train, split.validation and split.test in place with the train set's scalar mean/std (see
 // above) and records them in pixel_mean/pixel_std. DataError if the training pixels are constant.
 void standardize(DataSplit& split);
 

@@ -7,6 +7,7 @@
 
 #include "experiment/schema.hpp"
 #include "experiment/sweep.hpp"
+#include "experiment/test_selection.hpp"
 
 namespace bnlab {
 
@@ -84,7 +85,9 @@ std::optional<Claim> parse_claim(const json& item, const std::string& path, cons
   claim.text = text("claim");
   claim.metric = text("metric");
   const auto& metrics = claim_metrics();
-  if (!claim.metric.empty() && std::find(metrics.begin(), metrics.end(), claim.metric) == metrics.end())
+  if (const auto selection = test_selection_metric_problem(claim.metric))
+    problems.push_back(fmt::format("{}.metric: {}", path, *selection));
+  else if (!claim.metric.empty() && std::find(metrics.begin(), metrics.end(), claim.metric) == metrics.end())
     problems.push_back(fmt::format("{}.metric: '{}' is not a runs.csv result; one of {}", path, claim.metric,
                                    join(metrics)));
 
@@ -163,9 +166,11 @@ const char* to_string(Verdict verdict) {
 }
 
 const std::vector<std::string>& claim_metrics() {
+  // Not best_test_acc: it is selected on the test set (test_selection.hpp).
   static const std::vector<std::string> metrics = {
-      "final_train_loss", "final_train_acc", "final_test_loss", "final_test_acc", "best_test_acc",
-      "steps_to_target",  "diverged_at_step", "steps",          "wall_s",         "ms_per_step", "peak_rss_mb"};
+      "final_train_loss", "final_train_acc",  "final_test_loss", "final_test_acc", "final_val_loss",
+      "final_val_acc",    "best_val_acc",     "steps_to_target", "diverged_at_step", "steps",
+      "wall_s",           "ms_per_step",      "peak_rss_mb"};
   return metrics;
 }
 

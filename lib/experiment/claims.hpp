@@ -4,7 +4,8 @@
 //   "claims": [{
 //     "id": "bn_converges_faster",                       // unique, [A-Za-z0-9_.-]
 //     "claim": "BN reaches 80% test accuracy in fewer steps than no normalization",
-//     "metric": "steps_to_target",                       // a runs.csv result column
+//     "metric": "steps_to_target",                       // a runs.csv result column, not one
+//                                                        // selected on the test set (test_selection.hpp)
 //     "compare": {"model.norm": ["batch", "none"]},      // one swept key and two of its values: A, B
 //     "where": {"optimizer.lr": 0.1},                    // optional: only runs with these swept values
 //     "expect": "less",                                  // A - B: "greater", "less" or "similar"

@@ -58,10 +58,11 @@ RunMemory estimate_run_memory(const RunConfig& config) {
   const std::int64_t eval_batch = std::min(kEvalChunk, std::max(data.train_n, data.test_n));
   m.model = estimate_model_memory(config.model, data.channels, data.height, data.width, data.num_classes,
                                   config.train.batch_size, eval_batch);
-  const double pixels = static_cast<double>(data.train_n + data.test_n) *
-                        static_cast<double>(data.channels * data.height * data.width);
+  // The whole pool is read when a validation set is held out of it.
+  const double images = static_cast<double>(std::max(data.pool_n, data.train_n + data.val_n) + data.test_n);
+  const double pixels = images * static_cast<double>(data.channels * data.height * data.width);
   // 4 bytes a standardized float, 1 a byte of the file while it is converted, 4 a label.
-  m.data_mb = (pixels * 5 + static_cast<double>(data.train_n + data.test_n) * 4) / (1024.0 * 1024.0);
+  m.data_mb = (pixels * 5 + images * 4) / (1024.0 * 1024.0);
   m.process_mb = kProcessMb;
   return m;
 }
@@ -98,6 +99,19 @@ std::optional<std::string> length_problem(const RunConfig& config) {
                                                  *t.epochs, train_n, t.batch_size, steps);
   return what + fmt::format(" ({:g} samples); a run may have at most {:g} steps and {:g} samples", samples, kMaxSteps,
                             kMaxSamples);
+}
+
+std::optional<std::string> validation_problem(const RunConfig& config) {
+  const DataConfig& d = config.data;
+  if (d.val_size <= 0) return std::nullopt;
+  const DataShape shape = expected_data_shape(d);
+  if (d.val_size >= shape.pool_n)
+    return fmt::format("data.val_size: {} leaves no training images ({} has {}); hold out fewer", d.val_size,
+                       d.dataset, shape.pool_n);
+  if (shape.train_n + d.val_size > shape.pool_n)
+    return fmt::format("data.train_size: {} plus data.val_size {} is more than the {} training images of {}",
+                       shape.train_n, d.val_size, shape.pool_n, d.dataset);
+  return std::nullopt;
 }
 
 }  // namespace bnlab

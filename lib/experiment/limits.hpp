@@ -33,6 +33,9 @@ std::int64_t machine_memory_mb();
 // machine_memory_mb()), or of a cnn too deep for its images; nothing when it fits.
 std::optional<std::string> memory_problem(const RunConfig& config);
 
+// The problem of a data.val_size that leaves no training images, or too few for data.train_size.
+std::optional<std::string> validation_problem(const RunConfig& config);
+
 // The problem of a run longer than kMaxSteps steps or kMaxSamples samples; nothing when it fits.
 std::optional<std::string> length_problem(const RunConfig& config);
 

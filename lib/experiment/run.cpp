@@ -26,15 +26,16 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 const std::vector<std::string>& metrics_columns() {
-  static const std::vector<std::string> columns = {"step",      "epoch",     "samples",  "lr",       "train_loss",
-                                                   "train_acc", "test_loss", "test_acc", "wall_s"};
+  static const std::vector<std::string> columns = {"step",     "epoch",    "samples",  "lr",      "train_loss",
+                                                   "train_acc", "test_loss", "test_acc", "val_loss", "val_acc",
+                                                   "wall_s"};
   return columns;
 }
 
 const DataSplit& DataCache::get(const DataConfig& config, std::uint64_t seed) {
   json key = {{"dataset", config.dataset}, {"dir", config.dir ? json(*config.dir) : json()},
               {"train_size", config.train_size ? json(*config.train_size) : json()},
-              {"test_size", config.test_size ? json(*config.test_size) : json()}};
+              {"test_size", config.test_size ? json(*config.test_size) : json()}, {"val_size", config.val_size}};
   if (config.dataset == "synthetic") key["seed"] = seed;  // only generated data depends on the seed
   const std::string text = key.dump();
   for (auto it = entries_.begin(); it != entries_.end(); ++it)
@@ -101,7 +102,7 @@ std::string probe_csv(const ProbeTable& table) {
 std::string csv_row(const EvalPoint& p) {
   return csv_line({std::to_string(p.step), csv_number(p.epoch), std::to_string(p.samples), csv_number(p.lr),
                    csv_number(p.train_loss), csv_number(p.train_acc), csv_number(p.test_loss), csv_number(p.test_acc),
-                   csv_number(p.wall_s)});
+                   csv_number(p.val_loss), csv_number(p.val_acc), csv_number(p.wall_s)});
 }
 
 // Rewrites metrics.csv after every evaluation, so a killed run shows how far it got.
@@ -172,10 +173,12 @@ json execute_run(const fs::path& dir, DataCache& cache, int threads, const Progr
 
     const auto seed = static_cast<std::uint64_t>(config.train.seed);
     const DataSplit& data = cache.get(config.data, seed);
-    status["data"] = {{"source", data.source}, {"train_samples", data.train.n}, {"test_samples", data.test.n}};
+    status["data"] = {{"source", data.source}, {"train_samples", data.train.n}, {"val_samples", data.validation.n},
+                      {"test_samples", data.test.n}};
     auto net = build_model(config.model, config.norm, config.init,
                            {data.train.channels, data.train.height, data.train.width}, data.train.num_classes, seed);
-    Trainer trainer(*net, data.train, data.test, config.train, config.optimizer, config.data.batching);
+    Trainer trainer(*net, data.train, data.test, config.train, config.optimizer, config.data.batching,
+                    &data.validation);
     const auto probes = make_probes(config.probes, {*net, data.train, data.test, config.model, config.train});
     for (const auto& probe : probes) trainer.add_observer(probe.get());
     MetricsWriter metrics(dir / "metrics.csv");  // after the probes: their on_eval runs first
@@ -199,7 +202,11 @@ json execute_run(const fs::path& dir, DataCache& cache, int threads, const Progr
     status["final_test_loss"] = r.final.test_loss;
     status["final_test_acc"] = r.final.test_acc;
     status["best_test_acc"] = r.best_test_acc;
+    status["final_val_loss"] = r.final.val_loss;  // NaN (null) without a validation set
+    status["final_val_acc"] = r.final.val_acc;
+    status["best_val_acc"] = r.best_val_acc;
     status["steps_to_target"] = optional_json(r.steps_to_target);
+    status["steps_to_target_on"] = r.steps_to_target_on;
     status["diverged_at_step"] = optional_json(r.diverged_at_step);
     status["ms_per_step"] = r.ms_per_step;
     status["probe_s"] = r.probe_s;

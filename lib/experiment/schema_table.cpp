@@ -92,6 +92,7 @@ std::vector<KeySpec> build_schema() {
       field("data.dir", &R::data, &DataConfig::dir, any(), "folder with the four IDX(.gz) files (null: the dataset's default; required for mnist)"),
       field("data.train_size", &R::data, &DataConfig::train_size, ge(1), "use the first N training images (null: all)"),
       field("data.test_size", &R::data, &DataConfig::test_size, ge(1), "use the first N test images (null: all)"),
+      field("data.val_size", &R::data, &DataConfig::val_size, ge(0), "hold out N training images (stratified by class, fixed seed) for validation: best_val_acc and steps_to_target use them; train_size subsets the rest (0: none)"),
       field("data.batching", &R::data, &DataConfig::batching, one_of({"shuffled", "by_class"}), "mini-batches: a new random order every epoch, or each from as few classes as possible"),
       field("model.arch", &R::model, &ModelConfig::arch, one_of({"mlp", "cnn"}), "network: fully connected (hidden) or convolutional (channels, then fc)"),
       field("model.hidden", &R::model, &ModelConfig::hidden, ge(1), "mlp: hidden layer widths ([] is logistic regression)"),
@@ -125,7 +126,7 @@ std::vector<KeySpec> build_schema() {
       field("train.epochs", &R::train, &TrainConfig::epochs, gt(0), "training epochs, may be fractional (exactly one of steps and epochs)"),
       field("train.eval_every", &R::train, &TrainConfig::eval_every, ge(1), "evaluate every N steps, and at the end"),
       field("train.seed", &R::train, &TrainConfig::seed, ge(0), "random seed of initialization, batch order and dropout"),
-      field("train.target_accuracy", &R::train, &TrainConfig::target_accuracy, in(0, 1, "(]"), "test accuracy that defines steps_to_target (null: not measured)"),
+      field("train.target_accuracy", &R::train, &TrainConfig::target_accuracy, in(0, 1, "(]"), "accuracy that defines steps_to_target: on the validation set with data.val_size, else on the test set (null: not measured)"),
       field("train.divergence_loss", &R::train, &TrainConfig::divergence_loss, gt(0), "a training loss above this (or not finite) ends the run as diverged"),
       field("train.max_memory_mb", &R::train, &TrainConfig::max_memory_mb, ge(1), "refuse a run whose estimated memory (model, batch, data) is above this many MB (null: the machine's memory); not part of the run id"),
       top("probes", &R::probes, any(), "probe name -> its settings (each probe checks its own); {} runs none"),
@@ -142,13 +143,16 @@ std::vector<ConfigRule> build_rules() {
          return std::nullopt;
        }},
       // Absurd lengths: epochs: 2e16 would overflow the step count into a run of 0 steps.
-      {{"train.steps", "train.epochs", "train.batch_size", "data.dataset", "data.train_size"},
+      {{"train.steps", "train.epochs", "train.batch_size", "data.dataset", "data.train_size", "data.val_size"},
        [](const RunConfig& c) { return length_problem(c); }},
+      // The validation set is held out of the training images and must leave some (validation_split.hpp).
+      {{"data.dataset", "data.train_size", "data.val_size"},
+       [](const RunConfig& c) { return validation_problem(c); }},
       // The memory a run needs, from the shapes: a 2,000,000-wide layer is refused here, not after
       // a minute of allocating (limits.hpp).
       {{"model.arch", "model.hidden", "model.channels", "model.fc", "model.norm", "model.norm_position",
         "model.dropout", "train.batch_size", "train.max_memory_mb", "data.dataset", "data.train_size",
-        "data.test_size"},
+        "data.test_size", "data.val_size"},
        [](const RunConfig& c) { return memory_problem(c); }},
       {{"init.scheme", "init.std"},
        [](const RunConfig& c) -> std::optional<std::string> {

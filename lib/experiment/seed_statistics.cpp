@@ -10,6 +10,7 @@
 
 #include "core/errors.hpp"
 #include "experiment/collect.hpp"
+#include "experiment/test_selection.hpp"
 
 namespace bnlab {
 
@@ -139,6 +140,7 @@ ComparisonTable compare_runs(const CsvTable& runs, const Comparison& comparison)
   const auto& diverged_as = comparison.diverged_as;
   ComparisonTable table{metric, key, a, b, {}, {}};
   const int key_column = key_indices(runs, {key})[0];
+  if (auto problem = test_selection_problem(runs, metric, key, {a, b})) throw ConfigError("compare: " + *problem);
   const int metric_column = require_column(runs, metric, "metric", runs_summary_columns());
   const int status_column = require_column(runs, "status", "column", runs.header);
   const int id_column = require_column(runs, "run_id", "column", runs.header);

@@ -14,6 +14,7 @@
 #include "experiment/json_util.hpp"
 #include "experiment/overrides.hpp"
 #include "experiment/schema.hpp"
+#include "experiment/test_selection.hpp"
 #include "probes/registry.hpp"
 
 namespace bnlab {
@@ -308,7 +309,10 @@ Experiment parse_experiment(const std::string& text, const std::string& source_n
   std::vector<std::string> bad_keys = std::move(base.bad_keys);
   std::vector<SweepAxis> axes = check_sweep(sweep, doc, problems, bad_keys);
   std::vector<Claim> claims;
-  if (!claims_json.is_null()) claims = parse_claims(json(claims_json), axes, problems);
+  if (!claims_json.is_null()) {
+    claims = parse_claims(json(claims_json), axes, problems);
+    check_claim_selection(claims, base.config.data.val_size, axes, problems);
+  }
   const std::size_t count = product(axis_sizes(axes));
   if (count > kMaxRuns) problems.push_back(too_many_runs(count));
   else if (doc.is_object()) check_rules(doc, base.config, axes, bad_keys, problems);
@@ -384,6 +388,9 @@ std::string run_id(const json& resolved) {
     // A resource limit, not part of the experiment: the same run under another limit is the same run.
     if (auto train = canonical.find("train"); train != canonical.end() && train->is_object())
       train->erase("max_memory_mb");
+    // data.val_size came later (issue 16): without a validation set a run keeps the id it had before.
+    if (auto data = canonical.find("data"); data != canonical.end() && data->is_object())
+      if (auto val = data->find("val_size"); val != data->end() && *val == 0) data->erase(val);
   }
   const std::string text = canonical.dump(-1, ' ', false, json::error_handler_t::replace);
   std::uint64_t hash = 0xcbf29ce484222325ULL;  // FNV-1a offset basis

@@ -9,6 +9,7 @@
 #include "experiment/files.hpp"
 #include "experiment/seed_statistics.hpp"
 #include "experiment/sweep.hpp"
+#include "experiment/test_selection.hpp"
 
 namespace bnlab {
 
@@ -51,6 +52,13 @@ CsvTable restricted(const CsvTable& runs, const Claim& claim) {
 }  // namespace
 
 std::vector<ClaimResult> judge_claims(const CsvTable& runs, const std::vector<Claim>& claims) {
+  // A claim on a value selected on the test set is refused, not judged (test_selection.hpp).
+  std::vector<std::string> refused;
+  for (const auto& claim : claims)
+    if (auto problem = test_selection_problem(restricted(runs, claim), claim.metric, claim.key,
+                                              {csv_cell(claim.a), csv_cell(claim.b)}))
+      refused.push_back("claim '" + claim.id + "': " + *problem);
+  if (!refused.empty()) throw ConfigError(std::move(refused));
   std::vector<ClaimResult> results;
   for (const auto& claim : claims) {
     ClaimResult r{claim, {}, 0, Verdict::Inconclusive, ""};

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 
 #include "layers/softmax_cross_entropy.hpp"
 #include "model/network.hpp"
@@ -21,6 +22,8 @@ struct EvalPoint {
   double train_acc = 0;
   double test_loss = 0;       // on the test set, eval mode
   double test_acc = 0;
+  double val_loss = std::numeric_limits<double>::quiet_NaN();  // on the validation set, eval mode;
+  double val_acc = std::numeric_limits<double>::quiet_NaN();   // NaN (an empty cell) without one
   double wall_s = 0;          // since the start of training, evaluation included
 };
 

@@ -29,10 +29,11 @@ std::int64_t planned_steps(const TrainConfig& train, std::int64_t train_samples)
 }
 
 Trainer::Trainer(Network& net, const Dataset& train, const Dataset& test, const TrainConfig& train_config,
-                 const OptimizerConfig& optimizer_config, std::string batching)
+                 const OptimizerConfig& optimizer_config, std::string batching, const Dataset* validation)
     : net_(net),
       train_(train),
       test_(test),
+      validation_(validation && validation->n > 0 ? validation : nullptr),
       config_(train_config),
       optimizer_config_(optimizer_config),
       batching_(std::move(batching)) {}
@@ -49,6 +50,11 @@ EvalPoint Trainer::evaluate(std::int64_t step, double epoch, double lr, double w
   point.train_acc = on_train.accuracy;
   point.test_loss = on_test.loss;
   point.test_acc = on_test.accuracy;
+  if (validation_) {
+    const auto on_validation = evaluator_(net_, *validation_, Mode::eval);
+    point.val_loss = on_validation.loss;
+    point.val_acc = on_validation.accuracy;
+  }
   point.wall_s = wall_s;
   return point;
 }
@@ -57,6 +63,7 @@ TrainResult Trainer::run() {
   const FlushDenormals flush_denormals;  // see core/float_env.hpp
   const auto t0 = Clock::now();
   TrainResult result;
+  if (validation_) result.steps_to_target_on = "val";
   const std::int64_t batch = config_.batch_size;
   const std::int64_t total = planned_steps(config_, train_.n);
   result.total_steps = total;
@@ -83,7 +90,9 @@ TrainResult Trainer::run() {
     const auto point = evaluate(step, batcher.epoch(), lr, seconds_since(t0));
     result.history.push_back(point);
     if (std::isfinite(point.test_acc) && point.test_acc > result.best_test_acc) result.best_test_acc = point.test_acc;
-    if (!result.steps_to_target && config_.target_accuracy && point.test_acc >= *config_.target_accuracy)
+    if (std::isfinite(point.val_acc) && (std::isnan(result.best_val_acc) || point.val_acc > result.best_val_acc)) result.best_val_acc = point.val_acc;
+    const double target_acc = validation_ ? point.val_acc : point.test_acc;  // never the test set when avoidable
+    if (!result.steps_to_target && config_.target_accuracy && target_acc >= *config_.target_accuracy)
       result.steps_to_target = step;
     for (std::size_t i = 0; i < observers_.size(); ++i) timed(i, [&] { observers_[i]->on_eval(point); });
   };

@@ -1,8 +1,14 @@
 // The training loop: seeded mini-batches, forward, softmax cross-entropy, backward, SGD update;
-// evaluation every eval_every steps and at the end (test set and a fixed training subset, both
-// in eval mode); divergence detection; steps_to_target.
+// evaluation every eval_every steps and at the end (test set, validation set if any and a fixed
+// training subset, all in eval mode); divergence detection; steps_to_target.
+//
+// Nothing is selected on the test set when there is a validation set: best_val_acc and
+// steps_to_target are then measured on it. Without one, steps_to_target falls back to the test set
+// (steps_to_target_on says which), and best_test_acc is always the best test accuracy over the
+// evaluations: values for exploring a run, not for a claim (claims.hpp refuses them).
 #pragma once
 
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,8 +29,10 @@ struct TrainResult {
   std::int64_t steps = 0;                       // steps taken
   std::int64_t total_steps = 0;                 // steps planned
   std::optional<std::int64_t> diverged_at_step; // first step whose loss was non-finite or too large
-  std::optional<std::int64_t> steps_to_target;  // first evaluated step with test_acc >= target
+  std::optional<std::int64_t> steps_to_target;  // first evaluated step with accuracy >= target on
+  std::string steps_to_target_on = "test";      // "val" (with a validation set) or "test"
   double best_test_acc = 0;
+  double best_val_acc = std::numeric_limits<double>::quiet_NaN();  // NaN without a validation set
   EvalPoint final;                              // the last evaluation
   std::vector<EvalPoint> history;               // every evaluation, in order
   double wall_s = 0;                            // whole training, evaluation included
@@ -38,8 +46,10 @@ std::int64_t planned_steps(const TrainConfig& train, std::int64_t train_samples)
 
 class Trainer {
  public:
+  // `validation`: null or empty for none (data.val_size 0).
   Trainer(Network& net, const Dataset& train, const Dataset& test, const TrainConfig& train_config,
-          const OptimizerConfig& optimizer_config, std::string batching = "shuffled");
+          const OptimizerConfig& optimizer_config, std::string batching = "shuffled",
+          const Dataset* validation = nullptr);
   void add_observer(TrainObserver* observer) { observers_.push_back(observer); }
   TrainResult run();
 
@@ -49,6 +59,7 @@ class Trainer {
   Network& net_;
   const Dataset& train_;
   const Dataset& test_;
+  const Dataset* validation_;  // null without a validation set
   TrainConfig config_;
   OptimizerConfig optimizer_config_;
   std::string batching_;

@@ -150,6 +150,20 @@ TEST_CASE("rules between keys", "[config]") {
         std::vector<std::string>{"model.channels: must not be empty when model.arch is 'cnn'"});
 }
 
+TEST_CASE("data.val_size must leave training images, also for train_size", "[config][validation]") {
+  CHECK(problems_of(config_with(R"("data": {"val_size": -1})")) ==
+        std::vector<std::string>{"data.val_size: must be >= 0"});
+  CHECK(problems_of(config_with(R"("data": {"val_size": 60000})")) ==
+        std::vector<std::string>{"data.val_size: 60000 leaves no training images (fashion-mnist has 60000); hold out "
+                                 "fewer"});
+  CHECK(problems_of(config_with(R"("data": {"val_size": 10000, "train_size": 50001})")) ==
+        std::vector<std::string>{"data.train_size: 50001 plus data.val_size 10000 is more than the 60000 training "
+                                 "images of fashion-mnist"});
+  CHECK(problems_of(config_with(R"("data": {"val_size": 10000, "train_size": 50000})")).empty());
+  CHECK(problems_of(config_with(R"("data": {"dataset": "synthetic", "val_size": 6000})")).size() == 1);
+  CHECK(problems_of(config_with(R"("data": {"dataset": "synthetic", "val_size": 6000, "train_size": 100})")).empty());
+}
+
 TEST_CASE("name: required and safe as a folder name", "[config]") {
   CHECK(problems_of("{}") == std::vector<std::string>{
                                  "name: missing; experiment name: results go to <out>/<name>/ (letters, digits, "
@@ -218,6 +232,7 @@ TEST_CASE("to_json resolves every key and parse(to_json(c)) == c", "[config]") {
   c.data.dataset = "mnist";
   c.data.dir = "/data/mnist";
   c.data.train_size = 1000;
+  c.data.val_size = 500;
   c.model.arch = "cnn";
   c.model.hidden = {};
   c.model.fc = {64};

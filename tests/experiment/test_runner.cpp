@@ -67,6 +67,30 @@ TEST_CASE("a run gets a folder with config, plan, metrics and status, and a runs
         std::vector<std::string>{"10", "20", "10", "20"});
 }
 
+TEST_CASE("the validation columns: filled with data.val_size, empty without; steps_to_target_on says the set",
+          "[runner][validation]") {
+  TempDir tmp;
+  const Experiment e = tiny_experiment(R"({"data.val_size": [0, 50]})");
+  REQUIRE(run_experiment(e, test_options(tmp.path())).exit_status == 0);
+  const fs::path runs = tmp.path() / "tiny" / "runs.csv", metrics = tmp.path() / "tiny" / "metrics.csv";
+  CHECK(csv_column(runs, "data.val_size") == std::vector<std::string>{"0", "50"});
+  CHECK(csv_column(runs, "steps_to_target_on") == std::vector<std::string>{"test", "val"});
+  for (const char* column : {"final_val_loss", "final_val_acc", "best_val_acc"}) {
+    INFO(column);
+    const auto cells = csv_column(runs, column);
+    REQUIRE(cells.size() == 2);
+    CHECK(cells[0].empty());
+    CHECK(std::stod(cells[1]) > 0);
+  }
+  CHECK(!csv_column(runs, "final_test_loss")[0].empty());
+  CHECK(csv_column(metrics, "val_acc")[0].empty());
+  CHECK(!csv_column(metrics, "val_acc")[3].empty());
+  CHECK(csv_column(metrics, "val_acc")[3] == csv_column(runs, "final_val_acc")[1]);
+  const json status = read_status(tmp.path() / "tiny" / "runs" / expand(e)[1].run_id);
+  CHECK(status["data"]["val_samples"] == 50);
+  CHECK(status["data"]["train_samples"] == 200);
+}
+
 TEST_CASE("a rerun skips finished runs, and force reruns them all", "[runner]") {
   TempDir tmp;
   const Experiment e = tiny_experiment(R"({"train.seed": [1, 2, 3]})");

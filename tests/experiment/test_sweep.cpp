@@ -170,6 +170,17 @@ TEST_CASE("run_id: 12 hex digits, stable, blind to key order and description", "
   CHECK(run_id(json{{"a", 1}, {"description", "ignored"}}) == "82dd6fca748f");
 }
 
+TEST_CASE("run_id: data.val_size 0 keeps the id a run had before the key existed", "[sweep][validation]") {
+  const auto run = expand(parse_experiment(config_with(R"("data": {"dataset": "synthetic"})"), "a", {}))[0];
+  REQUIRE(run.resolved.at("data").at("val_size") == 0);
+  json before = run.resolved;
+  before["data"].erase("val_size");
+  CHECK(run.run_id == run_id(before));
+  const auto held_out =
+      expand(parse_experiment(config_with(R"("data": {"dataset": "synthetic", "val_size": 100})"), "b", {}))[0];
+  CHECK(held_out.run_id != run.run_id);
+}
+
 TEST_CASE("load_experiment reads a file, a missing file is a config error", "[sweep]") {
   const auto path = std::filesystem::temp_directory_path() / "bnlab_test_load_experiment.json";
   {

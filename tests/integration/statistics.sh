@@ -83,6 +83,44 @@ expect_status 2 "$BNLAB" compare "$dir" --between model.norm=batch,group
 grep -q "no run has model.norm=group" "$tmp/last.err" || fail "compare: unknown value message"
 pass "summary and compare"
 
+# --- nothing is selected on the test set: without data.val_size, best_test_acc and steps_to_target
+# (measured on the test set) are refused; with it, the validation columns are filled and judged
+expect_status 2 "$BNLAB" compare "$dir" --between model.norm=batch,none --metric best_test_acc
+grep -q "best_test_acc is the best test accuracy over the evaluations" "$tmp/last.err" || fail "compare best_test_acc: no refusal"
+expect_status 2 "$BNLAB" compare "$dir" --between model.norm=batch,none --metric steps_to_target
+grep -q "steps_to_target of 10 runs (e.g. [0-9a-f]*) was measured on the test set" "$tmp/last.err" ||
+  fail "compare steps_to_target on the test set: no refusal"
+python3 - "$tmp/stats.json" "$tmp/val.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["name"] = "stats_val"
+d["train"]["target_accuracy"] = 0.3
+d["claims"] = [{"id": "bn_sooner", "claim": "BN reaches 30% validation accuracy sooner", "metric": "steps_to_target",
+                "compare": {"model.norm": ["batch", "none"]}, "expect": "less", "margin": 0},
+               {"id": "bn_best_val", "claim": "BN's best validation accuracy is higher", "metric": "best_val_acc",
+                "compare": {"model.norm": ["batch", "none"]}, "expect": "greater", "margin": 0}]
+json.dump(d, open(sys.argv[2], "w"))
+PY
+expect_status 2 "$BNLAB" validate "$tmp/val.json"
+grep -q "'bn_sooner' compares steps_to_target of runs with data.val_size 0" "$tmp/last.err" ||
+  fail "validate: a steps_to_target claim without a validation set is not refused"
+expect_status 0 "$BNLAB" run "$tmp/val.json" --out "$tmp/out" --jobs 2 --set data.val_size=200
+python3 - "$tmp/out/stats_val" <<'PY' || fail "validation columns"
+import csv, sys
+runs = list(csv.DictReader(open(sys.argv[1] + "/runs.csv", newline="")))
+assert len(runs) == 10, runs
+for r in runs:
+    assert r["steps_to_target_on"] == "val", r
+    assert 0 < float(r["best_val_acc"]) <= 1 and float(r["final_val_acc"]) <= float(r["best_val_acc"]), r
+    assert float(r["final_val_loss"]) > 0 and r["final_test_loss"], r
+metrics = list(csv.DictReader(open(sys.argv[1] + "/metrics.csv", newline="")))
+assert len(metrics) == 20 and all(m["val_acc"] and m["val_loss"] for m in metrics), metrics[:2]
+verdict = {r["id"]: r for r in csv.DictReader(open(sys.argv[1] + "/verdict.csv", newline=""))}
+assert set(verdict) == {"bn_sooner", "bn_best_val"}, verdict
+PY
+expect_status 0 "$BNLAB" compare "$tmp/out/stats_val" --between model.norm=batch,none --metric steps_to_target
+pass "no selection on the test set: refused without data.val_size, judged with it"
+
 # --- machine-readable info and validate
 expect_status 0 "$BNLAB" info --json
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert {"bnlab","onednn","onednn_isa","threads"} <= d.keys(), d' \

@@ -35,8 +35,10 @@ for config in "${studies[@]}"; do
   expect_status 0 "$BNLAB" run "$config" --out "$tmp/results" --jobs 2 -q "${study_args[@]}"
   dir=$tmp/results/$name
   header_has "$dir/runs.csv" run_id status steps final_train_loss final_train_acc final_test_loss \
-    final_test_acc best_test_acc steps_to_target diverged_at_step wall_s ms_per_step peak_rss_mb
-  header_has "$dir/metrics.csv" run_id step epoch samples lr train_loss train_acc test_loss test_acc wall_s
+    final_test_acc best_test_acc final_val_loss final_val_acc best_val_acc steps_to_target steps_to_target_on \
+    diverged_at_step wall_s ms_per_step peak_rss_mb
+  header_has "$dir/metrics.csv" run_id step epoch samples lr train_loss train_acc test_loss test_acc val_loss val_acc \
+    wall_s
   # one column per swept key, named by its dotted path
   for key in $(python3 -c "import json,sys; print(' '.join(json.load(open(sys.argv[1]))['sweep']))" "$config"); do
     header_has "$dir/runs.csv" "$key"

@@ -3,6 +3,10 @@
 // steady-state step creates no oneDNN primitive.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cmath>
+#include <optional>
+
 #include "data/dataset.hpp"
 #include "synthetic_data.hpp"
 #include "model/builder.hpp"
@@ -111,4 +115,44 @@ TEST_CASE("the steady-state training step creates no primitive", "[train][perf]"
     for (int i = 0; i < 3; ++i) step();
     CHECK(primitive_creations() == before);
   }
+}
+
+TEST_CASE("with a validation set, best_val_acc and steps_to_target are measured on it, not on the test set",
+          "[train][validation]") {
+  Setup s;
+  s.model.norm = "batch";
+  DataConfig config;
+  config.dataset = "synthetic";
+  config.train_size = 2000;
+  config.test_size = 500;
+  config.val_size = 500;
+  const DataSplit data = load_data(config, 7);
+  const Dataset& held_out = data.validation;
+  s.train.target_accuracy = 0.4;
+  auto net = build_model(s.model, {}, {}, {1, 28, 28}, 10, 1);
+  Trainer trainer(*net, data.train, data.test, s.train, s.opt, "shuffled", &held_out);
+  const TrainResult r = trainer.run();
+  REQUIRE(r.history.size() == 4);
+  CHECK(r.steps_to_target_on == "val");
+  double best = 0;
+  std::optional<std::int64_t> first_on_val;
+  for (const auto& p : r.history) {
+    REQUIRE(std::isfinite(p.val_acc));
+    REQUIRE(std::isfinite(p.val_loss));
+    CHECK(p.val_loss != p.test_loss);  // a different set of images
+    best = std::max(best, p.val_acc);
+    if (!first_on_val && p.val_acc >= 0.4) first_on_val = p.step;
+  }
+  CHECK(r.best_val_acc == best);
+  CHECK(r.steps_to_target == first_on_val);
+  CHECK(r.final.val_acc == r.history.back().val_acc);
+
+  // Without one: empty validation values, and steps_to_target on the test set as before.
+  auto plain_net = build_model(s.model, {}, {}, {1, 28, 28}, 10, 1);
+  Trainer plain(*plain_net, data.train, data.test, s.train, s.opt);
+  const TrainResult p = plain.run();
+  CHECK(p.steps_to_target_on == "test");
+  CHECK(std::isnan(p.best_val_acc));
+  CHECK(std::isnan(p.final.val_acc));
+  CHECK(p.final.test_acc == r.final.test_acc);  // evaluating a validation set changes no training
 }
