@@ -79,7 +79,7 @@ std::unique_ptr<Network> build_model(const ModelConfig& model, const NormConfig&
         throw ConfigError("model.channels: too many conv blocks for " + std::to_string(input_shape[1]) + "x" +
                           std::to_string(input_shape[2]) + " images (each halves the size)");
       named(entry_name("model.channels", i, "conv3x3 " + std::to_string(channels) + " -> " + std::to_string(c)), [&] {
-        net->add(std::make_unique<Conv2d>(channels, c, 3, 1, bias));
+        net->add(std::make_unique<Conv2d>(channels, c, Conv2dOptions{3, 1, 1, bias}));
         add_norm_and_activation(*net, model, norm, c, rng);
         net->add(std::make_unique<MaxPool2d>(2, 2));
       });
