@@ -46,7 +46,7 @@ class AvgPool2d : public Layer {
   Plan train_, eval_;
   // Backward, built with the training plan.
   dnnl::memory diff_dst_;       // (N, C, OH, OW)  handle onto the caller's diff_dst
-  Tensor diff_src_;             // (N, C, H, W)    oneDNN's diff_src layout (src's)
+  Tensor diff_src_;             // (N, C, H, W)    in the caller's src descriptor
   Step bwd_;
 };
 
