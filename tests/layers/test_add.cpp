@@ -120,3 +120,12 @@ TEST_CASE("add builds its primitives once per shape and rejects mismatched summa
   Add fresh;
   CHECK_THROWS_AS(fresh.backward(diff_dst), Error);
 }
+
+TEST_CASE("add on a blocked layout runs a JIT kernel with its ReLU fused", "[layers][add]") {
+  // The residual add of every block of a ResNet: both summands in the convolution's layout.
+  Add add(true);
+  Tensor a(desc4(8, 32, 14, 14, tag::nChw16c)), b(desc4(8, 32, 14, 14, tag::nChw16c));
+  add.forward(a, b, Mode::train);
+  INFO("impl " << add.impl(Mode::train));
+  CHECK(add.impl(Mode::train).find("ref") == std::string::npos);
+}

@@ -128,3 +128,12 @@ TEST_CASE("concat builds its primitives once per shape and rejects mismatched in
   Concat fresh;
   CHECK_THROWS_AS(fresh.backward(diff_dst), Error);
 }
+
+TEST_CASE("concat keeps the branches' blocked layout and copies with a fast kernel", "[layers][concat]") {
+  Tensor a(desc4(4, 16, 7, 7, tag::nChw16c)), b(desc4(4, 32, 7, 7, tag::nChw16c));
+  Concat concat;
+  const Tensor& dst = concat.forward({&a, &b}, Mode::train);
+  INFO("impl " << concat.impl(Mode::train));
+  CHECK(dst.desc() == desc4(4, 48, 7, 7, tag::nChw16c));
+  CHECK(concat.impl(Mode::train).find("ref") == std::string::npos);
+}
