@@ -13,13 +13,18 @@ constexpr auto direct = dnnl::algorithm::convolution_direct;
 dnnl::memory::desc any_desc(const Dims& dims) { return dnnl::memory::desc(dims, dt::f32, tag::any); }
 }  // namespace
 
-Conv2d::Conv2d(std::int64_t in_channels, std::int64_t out_channels, std::int64_t kernel, std::int64_t padding,
-               bool bias, Context& ctx)
-    : Layer(ctx), in_(in_channels), out_(out_channels), kernel_(kernel), padding_(padding), has_bias_(bias) {
-  if (in_ < 1 || out_ < 1 || kernel_ < 1 || padding_ < 0)
-    throw ShapeError("conv2d: channels and kernel must be >= 1 and padding >= 0, got in=" + std::to_string(in_) +
-                     " out=" + std::to_string(out_) + " kernel=" + std::to_string(kernel_) +
-                     " padding=" + std::to_string(padding_));
+Conv2d::Conv2d(std::int64_t in_channels, std::int64_t out_channels, const Conv2dOptions& options, Context& ctx)
+    : Layer(ctx),
+      in_(in_channels),
+      out_(out_channels),
+      kernel_(options.kernel),
+      stride_(options.stride),
+      padding_(options.padding),
+      has_bias_(options.bias) {
+  if (in_ < 1 || out_ < 1 || kernel_ < 1 || stride_ < 1 || padding_ < 0)
+    throw ShapeError("conv2d: channels, kernel and stride must be >= 1 and padding >= 0, got in=" +
+                     std::to_string(in_) + " out=" + std::to_string(out_) + " kernel=" + std::to_string(kernel_) +
+                     " stride=" + std::to_string(stride_) + " padding=" + std::to_string(padding_));
   const Dims w_dims{out_, in_, kernel_, kernel_};
   weight_ = {"weight", Tensor::plain(w_dims, ctx), Tensor::plain(w_dims, ctx), true};
   bias_ = {"bias", Tensor::plain({out_}, ctx), Tensor::plain({out_}, ctx), false};
@@ -34,13 +39,14 @@ void Conv2d::build(Plan& plan, const dnnl::memory::desc& src_md, Mode mode) {
   const auto dims = src_md.dims();
   if (dims.size() != 4 || dims[1] != in_)
     throw ShapeError("conv2d: expected an (N, " + std::to_string(in_) + ", H, W) input, got " + to_string(dims));
-  const std::int64_t oh = dims[2] + 2 * padding_ - kernel_ + 1, ow = dims[3] + 2 * padding_ - kernel_ + 1;
-  if (oh < 1 || ow < 1)
+  const std::int64_t span_h = dims[2] + 2 * padding_ - kernel_, span_w = dims[3] + 2 * padding_ - kernel_;
+  if (span_h < 0 || span_w < 0)
     throw ShapeError("conv2d: a " + std::to_string(kernel_) + "x" + std::to_string(kernel_) +
                      " kernel with padding " + std::to_string(padding_) + " does not fit input " + to_string(dims));
   const auto& eng = ctx_.engine();
-  const Dims w_dims{out_, in_, kernel_, kernel_}, dst_dims{dims[0], out_, oh, ow};
-  const Dims strides{1, 1}, pad{padding_, padding_};
+  const Dims w_dims{out_, in_, kernel_, kernel_};
+  const Dims dst_dims{dims[0], out_, span_h / stride_ + 1, span_w / stride_ + 1};
+  const Dims strides{stride_, stride_}, pad{padding_, padding_};
   const auto src_any = any_desc(dims), w_any = any_desc(w_dims), dst_any = any_desc(dst_dims);
   const auto b_md = bias_.value.desc();
 

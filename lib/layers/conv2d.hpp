@@ -1,9 +1,10 @@
-// 2-D convolution on oneDNN's convolution primitives (stride 1, square kernel, zero padding):
-//   dst[n,o,y,x] = b[o] + Σ_{i,ky,kx} W[o,i,ky,kx] · src[n, i, y+ky-p, x+kx-p]
-//   src (N, in, H, W)   weight (out, in, k, k)   bias (out)   dst (N, out, H+2p-k+1, W+2p-k+1)
+// 2-D convolution on oneDNN's convolution primitives (square kernel k, stride s, zero padding p):
+//   dst[n,o,y,x] = b[o] + Σ_{i,ky,kx} W[o,i,ky,kx] · src[n, i, y·s+ky-p, x·s+kx-p]
+//   src (N, in, H, W)   weight (out, in, k, k)   bias (out)
+//   dst (N, out, (H+2p-k)/s+1, (W+2p-k)/s+1)     (floor, like PyTorch)
 // Backward (backward_data, backward_weights):
-//   diff_src[n,i,y,x]  = Σ_{o,ky,kx} W[o,i,ky,kx] · diff_dst[n, o, y-ky+p, x-kx+p]
-//   dW[o,i,ky,kx]      = Σ_{n,y,x} diff_dst[n,o,y,x] · src[n, i, y+ky-p, x+kx-p]
+//   diff_src[n,i,y·s+ky-p,x·s+kx-p] += Σ_o W[o,i,ky,kx] · diff_dst[n,o,y,x]
+//   dW[o,i,ky,kx]      = Σ_{n,y,x} diff_dst[n,o,y,x] · src[n, i, y·s+ky-p, x·s+kx-p]
 //   db[o]              = Σ_{n,y,x} diff_dst[n,o,y,x]
 // Layouts: the convolution chooses src/weights/dst layouts (format_tag::any; on AVX-512 oneDNN 2.6
 // picks nChw16c for training and nhwc for inference). The weight Param stays plain oihw (PyTorch's
@@ -20,10 +21,17 @@
 
 namespace bnlab {
 
+struct Conv2dOptions {
+  std::int64_t kernel = 3;   // k: the filter is k x k
+  std::int64_t stride = 1;   // s: the filter moves s pixels at a time (2 halves H and W)
+  std::int64_t padding = 1;  // p: zero rows/columns added on each side
+  bool bias = true;          // false when a norm follows (its beta replaces the bias)
+};
+
 class Conv2d : public Layer {
  public:
-  Conv2d(std::int64_t in_channels, std::int64_t out_channels, std::int64_t kernel, std::int64_t padding,
-         bool bias, Context& ctx = default_context());
+  Conv2d(std::int64_t in_channels, std::int64_t out_channels, const Conv2dOptions& options,
+         Context& ctx = default_context());
 
   std::string kind() const override { return "conv2d"; }
   const Tensor& forward(const Tensor& src, Mode mode) override;
@@ -35,6 +43,7 @@ class Conv2d : public Layer {
   std::int64_t in_channels() const { return in_; }
   std::int64_t out_channels() const { return out_; }
   std::int64_t kernel() const { return kernel_; }
+  std::int64_t stride() const { return stride_; }
   std::int64_t padding() const { return padding_; }
   // oneDNN's implementation name of the forward primitive ("jit:avx512_common", ...).
   const std::string& impl(Mode mode) const { return (mode == Mode::train ? train_ : eval_).impl; }
@@ -51,7 +60,7 @@ class Conv2d : public Layer {
   };
   void build(Plan& plan, const dnnl::memory::desc& src_md, Mode mode);
 
-  std::int64_t in_, out_, kernel_, padding_;
+  std::int64_t in_, out_, kernel_, stride_, padding_;
   bool has_bias_;
   Param weight_;                // (out, in, k, k) plain oihw
   Param bias_;                  // (out)

@@ -79,7 +79,7 @@ std::unique_ptr<Network> build_model(const ModelConfig& model, const NormConfig&
         throw ConfigError("model.channels: too many conv blocks for " + std::to_string(input_shape[1]) + "x" +
                           std::to_string(input_shape[2]) + " images (each halves the size)");
       named(entry_name("model.channels", i, "conv3x3 " + std::to_string(channels) + " -> " + std::to_string(c)), [&] {
-        net->add(std::make_unique<Conv2d>(channels, c, 3, 1, bias));
+        net->add(std::make_unique<Conv2d>(channels, c, Conv2dOptions{3, 1, 1, bias}));
         add_norm_and_activation(*net, model, norm, c, rng);
         net->add(std::make_unique<MaxPool2d>(2, 2));
       });
@@ -107,21 +107,20 @@ std::unique_ptr<Network> build_model(const ModelConfig& model, const NormConfig&
   return net;
 }
 
-PreActivation::PreActivation(Network& net, std::size_t hidden) : net_(net) {
-  // Walk the layers: an activation layer, or a batch norm that applies the ReLU itself, ends
+PreActivation::PreActivation(Network& net, std::size_t hidden) {
+  // Walk the leaves: an activation layer, or a batch norm that applies the ReLU itself, ends
   // one hidden layer.
   std::size_t seen = 0;
-  for (std::size_t i = 1; i < net.size(); ++i) {
-    auto* bn = dynamic_cast<BatchNorm*>(&net.layer(i));
-    const auto kind = net.layer(i).kind();
+  for (const Leaf& leaf : net.leaves()) {
+    auto* bn = dynamic_cast<BatchNorm*>(leaf.layer);
+    const auto kind = leaf.layer->kind();
     const bool activation = kind == "relu" || kind == "sigmoid" || kind == "tanh";
     if (!activation && !(bn && bn->relu())) continue;
     if (seen++ != hidden) continue;
     if (activation) {
-      layer_ = i - 1;
+      input_of_ = leaf;  // the activation's input
     } else {
       bn->keep_pre_activation();
-      layer_ = i;
       norm_ = bn;
     }
     return;
@@ -130,7 +129,7 @@ PreActivation::PreActivation(Network& net, std::size_t hidden) : net_(net) {
 }
 
 const Tensor* PreActivation::read(Mode mode) const {
-  if (!norm_) return net_.output(layer_, mode);
+  if (!norm_) return input_of_.input(mode);
   const Tensor& pre = norm_->pre_activation(mode);
   return pre.empty() ? nullptr : &pre;
 }

@@ -32,9 +32,8 @@ class PreActivation {
   const Tensor* read(Mode mode) const;
 
  private:
-  const Network& net_;
-  std::size_t layer_ = 0;            // the layer whose output (or pre-ReLU output) it is
-  const BatchNorm* norm_ = nullptr;  // that layer when it applies the ReLU itself
+  Leaf input_of_{};                  // the activation layer whose input it is, or
+  const BatchNorm* norm_ = nullptr;  // the batch norm that applies the ReLU itself
 };
 
 }  // namespace bnlab

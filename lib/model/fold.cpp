@@ -83,37 +83,42 @@ std::unique_ptr<Network> fold_batch_norm(Network& net, const ModelConfig& model)
   const auto classes = dynamic_cast<Linear&>(net.layer(net.size() - 1)).out_features();
   auto folded = build_model(plain, NormConfig{}, InitConfig{}, input, classes, /*seed=*/0);
 
-  std::size_t j = 0;  // the folded network's layer matching net.layer(i)
-  for (std::size_t i = 0; i < net.size(); ++i) {
-    Layer& layer = net.layer(i);
+  // Both networks have the same structure without the norm layers: their leaf layers match
+  // one by one in forward order, whatever blocks hold them.
+  const auto leaves = net.leaves(), targets = folded->leaves();
+  std::size_t j = 0;  // the folded network's leaf matching leaves[i]
+  for (std::size_t i = 0; i < leaves.size(); ++i) {
+    Layer& layer = *leaves[i].layer;
+    const std::string& path = leaves[i].path;
     if (layer.is_norm()) {
       if (!is_batch_norm(layer))
-        throw ConfigError("model.norm: layer " + std::to_string(i) + " is a " + layer.kind() +
+        throw ConfigError("model.norm: layer " + path + " is a " + layer.kind() +
                           ", which cannot be folded (only batch norm can)");
-      if (i == 0 || !is_affine(net.layer(i - 1)))
-        throw ConfigError("model.norm_position: the batch norm at layer " + std::to_string(i) +
+      if (!leaves[i].previous() || !is_affine(*leaves[i].previous()))
+        throw ConfigError("model.norm_position: the batch norm at layer " + path +
                           " does not directly follow a linear/conv layer, so it cannot be folded");
       if (const auto* bn = dynamic_cast<const BatchNorm*>(&layer); bn && bn->relu()) {
-        if (j >= folded->size() || folded->layer(j).kind() != "relu")
+        if (j >= targets.size() || targets[j].layer->kind() != "relu")
           throw ShapeError("fold_batch_norm: a batch norm with ReLU without a relu in the folded network");
         ++j;  // the fused ReLU becomes a separate one
       }
       continue;
     }
-    if (j >= folded->size() || folded->layer(j).kind() != layer.kind())
-      throw ShapeError("fold_batch_norm: layer " + std::to_string(i) + " (" + layer.kind() +
+    if (j >= targets.size() || targets[j].layer->kind() != layer.kind())
+      throw ShapeError("fold_batch_norm: layer " + path + " (" + layer.kind() +
                        ") has no counterpart in the model built without norm; was `net` built from `model`?");
     BatchNorm* bn = nullptr;
-    if (is_affine(layer) && i + 1 < net.size() && is_batch_norm(net.layer(i + 1))) {
-      bn = dynamic_cast<BatchNorm*>(&net.layer(i + 1));
-      if (!bn) throw ConfigError("model.norm: layer " + std::to_string(i + 1) + " calls itself " +
-                                 net.layer(i + 1).kind() + " but is not a BatchNorm; it cannot be folded");
+    const bool norm_follows = i + 1 < leaves.size() && leaves[i + 1].previous() == &layer;
+    if (is_affine(layer) && norm_follows && is_batch_norm(*leaves[i + 1].layer)) {
+      bn = dynamic_cast<BatchNorm*>(leaves[i + 1].layer);
+      if (!bn) throw ConfigError("model.norm: layer " + leaves[i + 1].path + " calls itself " +
+                                 leaves[i + 1].layer->kind() + " but is not a BatchNorm; it cannot be folded");
     }
-    copy_params(layer, folded->layer(j), bn);
+    copy_params(layer, *targets[j].layer, bn);
     ++j;
   }
-  if (j != folded->size())
-    throw ShapeError("fold_batch_norm: the model built without norm has " + std::to_string(folded->size() - j) +
+  if (j != targets.size())
+    throw ShapeError("fold_batch_norm: the model built without norm has " + std::to_string(targets.size() - j) +
                      " more layers than `net`; was `net` built from `model`?");
   return folded;
 }

@@ -1,6 +1,8 @@
-// A sequential network: layers in order, the last producing logits (N, classes).
-// It owns the layers and knows nothing of optimizers, losses or data; the trainer and the
-// probes reach layers, their params and their last outputs through it.
+// A network: a root Sequence of layers and blocks (sequence.hpp), the last producing logits
+// (N, classes). It owns the layers and knows nothing of optimizers, losses or data; the trainer
+// and the probes reach layers, their params and their last outputs through it: the top-level
+// layers by index (layer(i), output(i)), and every leaf layer, nested in blocks or not, with its
+// path name through leaves() — the one walk that code looking for a kind of layer uses.
 #pragma once
 
 #include <memory>
@@ -8,6 +10,7 @@
 #include <vector>
 
 #include "layers/layer.hpp"
+#include "model/sequence.hpp"
 
 namespace bnlab {
 
@@ -16,7 +19,8 @@ class Network {
   // input_shape: one sample's dims, e.g. {784} for an MLP or {1, 28, 28} for a CNN.
   explicit Network(Dims input_shape) : input_shape_(std::move(input_shape)) {}
 
-  void add(std::unique_ptr<Layer> layer);
+  // name: its path name (empty: kind + count, "conv2d2").
+  void add(std::unique_ptr<Layer> layer, std::string name = {});
 
   // Runs every layer; returns the logits (N, classes), plain.
   const Tensor& forward(const Tensor& input, Mode mode);
@@ -25,21 +29,21 @@ class Network {
 
   const Dims& input_shape() const { return input_shape_; }
   Dims input_dims(std::int64_t batch) const;
-  std::size_t size() const { return layers_.size(); }
-  Layer& layer(std::size_t i) { return *layers_[i]; }
-  const Layer& layer(std::size_t i) const { return *layers_[i]; }
-  // The output of layer i from the last forward in `mode` (nullptr before one).
-  const Tensor* output(std::size_t i, Mode mode) const;
-  std::vector<Param*> params();
+  // Top-level layers (a block counts as one).
+  std::size_t size() const { return root_.size(); }
+  Layer& layer(std::size_t i) { return root_.layer(i); }
+  const Layer& layer(std::size_t i) const { return root_.layer(i); }
+  const std::string& name(std::size_t i) const { return root_.name(i); }
+  // The output of top-level layer i from the last forward in `mode` (nullptr before one).
+  const Tensor* output(std::size_t i, Mode mode) const { return root_.output(i, mode); }
+  // Every leaf layer in forward order, with its path name.
+  std::vector<Leaf> leaves() { return bnlab::leaves(root_); }
+  std::vector<Param*> params() { return root_.params(); }
   std::int64_t num_params();
 
  private:
-  template <class Fn>
-  void named(std::size_t i, Fn&& fn) const;  // runs fn, naming layer i in the errors it throws
-
   Dims input_shape_;
-  std::vector<std::unique_ptr<Layer>> layers_;
-  std::vector<const Tensor*> train_outputs_, eval_outputs_;
+  Sequence root_;
 };
 
 }  // namespace bnlab

@@ -15,7 +15,7 @@ constexpr std::int64_t kChunk = 1000;  // samples per eval forward
 
 // Per-sample, per-channel sums of one norm input: sum[i*C + c] = Σ_hw x, sq = Σ_hw x².
 struct ChannelSums {
-  std::size_t layer = 0;  // network index of the norm layer
+  Leaf norm;  // the norm layer
   std::int64_t channels = 0, spatial = 0;
   std::vector<double> sum, sq;
 };
@@ -81,8 +81,8 @@ void BatchStats::after_update(StepContext& ctx) {
 
 void BatchStats::measure(std::int64_t step) {
   std::vector<ChannelSums> norms;
-  for (std::size_t i = 1; i < net_.size(); ++i)
-    if (net_.layer(i).is_norm()) norms.push_back({i, 0, 0, {}, {}});
+  for (const Leaf& leaf : net_.leaves())
+    if (leaf.layer->is_norm()) norms.push_back({leaf, 0, 0, {}, {}});
   if (norms.empty()) return;
 
   // Population pass: eval forwards change no state (running statistics are only read).
@@ -94,7 +94,7 @@ void BatchStats::measure(std::int64_t step) {
     std::memcpy(input.data(), data_.image(begin), static_cast<std::size_t>(size * data_.sample_size()) * sizeof(float));
     net_.forward(input, Mode::eval);
     for (auto& s : norms) {
-      const Tensor* x = net_.output(s.layer - 1, Mode::eval);  // the norm's input, (size, C[, H, W])
+      const Tensor* x = s.norm.input(Mode::eval);  // (size, C[, H, W])
       const std::vector<float> v = x->to_vector();            // row-major whatever the layout
       if (s.channels == 0) {
         s.channels = x->dims()[1];
@@ -173,7 +173,7 @@ void BatchStats::measure(std::int64_t step) {
       emit(static_cast<double>(B), static_cast<double>(settings_.draws));
     }
 
-    Layer& layer = net_.layer(s.layer);
+    Layer& layer = *s.norm.layer;
     const Tensor* running_mean = buffer_named(layer, "running_mean");
     const Tensor* running_var = buffer_named(layer, "running_var");
     if (running_mean && running_var) {

@@ -58,8 +58,9 @@ Ics::Settings Ics::read(SettingsReader& reader, const ModelConfig& model) {
 
 Ics::Ics(Network& net, Settings settings) : net_(net), settings_(std::move(settings)) {
   table_.columns = columns();
-  for (std::size_t i = 0; i < net.size(); ++i)
-    if (weight_of(net.layer(i))) weight_layers_.push_back(i);
+  leaves_ = net.leaves();
+  for (std::size_t i = 0; i < leaves_.size(); ++i)
+    if (weight_of(*leaves_[i].layer)) weight_layers_.push_back(i);
   if (settings_.layers.empty())
     for (std::size_t k = 0; k < weight_layers_.size(); ++k) settings_.layers.push_back(static_cast<std::int64_t>(k));
   for (const auto k : settings_.layers)
@@ -71,10 +72,10 @@ Ics::Ics(Network& net, Settings settings) : net_(net), settings_(std::move(setti
 void Ics::after_backward(StepContext& ctx) {
   if (ctx.step != 1 && ctx.step % settings_.every != 0) return;
   Sgd& sgd = ctx.optimizer;
-  // Network index of the layer owning each optimizer parameter.
-  std::vector<std::size_t> owner(sgd.size(), net_.size());
-  for (std::size_t i = 0; i < net_.size(); ++i)
-    for (Param* p : net_.layer(i).params())
+  // Leaf index of the layer owning each optimizer parameter (leaves run in this order).
+  std::vector<std::size_t> owner(sgd.size(), leaves_.size());
+  for (std::size_t i = 0; i < leaves_.size(); ++i)
+    for (Param* p : leaves_[i].layer->params())
       for (std::size_t k = 0; k < sgd.size(); ++k)
         if (&sgd.param(k) == p) owner[k] = i;
 
@@ -87,7 +88,7 @@ void Ics::after_backward(StepContext& ctx) {
   }
   std::vector<std::vector<float>> g;  // G per chosen layer
   for (const auto k : settings_.layers)
-    g.push_back(weight_of(net_.layer(weight_layers_[static_cast<std::size_t>(k)]))->grad.to_vector());
+    g.push_back(weight_of(*leaves_[weight_layers_[static_cast<std::size_t>(k)]].layer)->grad.to_vector());
 
   for (std::size_t c = 0; c < settings_.layers.size(); ++c) {
     const std::size_t at = weight_layers_[static_cast<std::size_t>(settings_.layers[c])];
@@ -99,7 +100,7 @@ void Ics::after_backward(StepContext& ctx) {
       for (std::size_t k = 0; k < sgd.size(); ++k)
         if (owner[k] < at) sgd.step_param(k, ctx.lr);
       training_pass(net_, loss_fn_, ctx.input, ctx.labels);
-      stats = ics_stats(g[c], weight_of(net_.layer(at))->grad.to_vector());
+      stats = ics_stats(g[c], weight_of(*leaves_[at].layer)->grad.to_vector());
     }
     table_.rows.push_back({static_cast<double>(ctx.step), static_cast<double>(settings_.layers[c]),
                            static_cast<double>(at), stats.grad_norm, stats.diff_norm, stats.cosine});

@@ -61,7 +61,8 @@ class Ics : public Probe {
  private:
   Network& net_;
   Settings settings_;
-  std::vector<std::size_t> weight_layers_;  // network index of each weight layer
+  std::vector<Leaf> leaves_;                // the network's leaf layers, in forward order
+  std::vector<std::size_t> weight_layers_;  // leaf index of each weight layer (net_layer)
   SoftmaxCrossEntropy loss_fn_;
   ProbeTable table_;
 };

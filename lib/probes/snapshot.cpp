@@ -19,9 +19,9 @@ TrainingSnapshot::TrainingSnapshot(Network& net, Sgd& optimizer) : optimizer_(op
     save(params_, optimizer.param(k).grad);
     velocities_.push_back(optimizer.velocity(k));
   }
-  for (std::size_t i = 0; i < net.size(); ++i) {
-    for (const Buffer& b : net.layer(i).buffers()) save(buffers_, *b.value);
-    if (Rng* rng = net.layer(i).rng()) rngs_.emplace_back(rng, *rng);
+  for (const Leaf& leaf : net.leaves()) {
+    for (const Buffer& b : leaf.layer->buffers()) save(buffers_, *b.value);
+    if (Rng* rng = leaf.layer->rng()) rngs_.emplace_back(rng, *rng);
   }
 }
 
@@ -44,8 +44,8 @@ double training_pass(Network& net, SoftmaxCrossEntropy& loss_fn, const Tensor& i
 }
 
 bool has_random_layers(Network& net) {
-  for (std::size_t i = 0; i < net.size(); ++i)
-    if (net.layer(i).rng()) return true;
+  for (const Leaf& leaf : net.leaves())
+    if (leaf.layer->rng()) return true;
   return false;
 }
 

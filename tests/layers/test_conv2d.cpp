@@ -16,11 +16,13 @@ namespace {
 struct Shape {
   std::int64_t n, in, h, w, out, k, p;
   bool bias;
-  std::int64_t oh() const { return h + 2 * p - k + 1; }
-  std::int64_t ow() const { return w + 2 * p - k + 1; }
+  std::int64_t stride = 1;
+  std::int64_t oh() const { return (h + 2 * p - k) / stride + 1; }
+  std::int64_t ow() const { return (w + 2 * p - k) / stride + 1; }
+  Conv2dOptions options() const { return {k, stride, p, bias}; }
 };
 
-// Naive stride-1 convolution and its gradients over row-major nchw / oihw data, in double.
+// Naive strided convolution and its gradients over row-major nchw / oihw data, in double.
 struct Reference {
   std::vector<double> y, dx, dw, db;
 };
@@ -43,7 +45,7 @@ Reference reference(const Shape& s, const std::vector<float>& x, const std::vect
           for (std::int64_t c = 0; c < s.in; ++c)
             for (std::int64_t ky = 0; ky < s.k; ++ky)
               for (std::int64_t kx = 0; kx < s.k; ++kx) {
-                const auto iy = y + ky - s.p, ix = x_ + kx - s.p;
+                const auto iy = y * s.stride + ky - s.p, ix = x_ * s.stride + kx - s.p;
                 if (iy < 0 || iy >= s.h || ix < 0 || ix >= s.w) continue;
                 acc += static_cast<double>(w[wi(o, c, ky, kx)]) * x[xi(n, c, iy, ix)];
                 r.dx[xi(n, c, iy, ix)] += static_cast<double>(w[wi(o, c, ky, kx)]) * dy[yi];
@@ -71,11 +73,14 @@ TEST_CASE("conv2d forward and backward match naive loops", "[layers][conv2d]") {
       {"batch 2, 5x5 kernel, pad 2, bias", {2, 3, 6, 6, 5, 5, 2, true}, tag::nchw},
       {"blocked nChw16c src (after a conv), 16 -> 32", {2, 16, 6, 6, 32, 3, 1, false}, tag::nChw16c},
       {"nhwc src, 8 -> 16", {2, 8, 5, 5, 16, 3, 1, true}, tag::nhwc},
+      {"stride 2, pad 1, 3x3, odd size", {2, 3, 7, 7, 16, 3, 1, false, 2}, tag::nchw},
+      {"stride 2, 1x1 projection, blocked src", {2, 16, 8, 8, 32, 1, 0, false, 2}, tag::nChw16c},
+      {"stride 3, pad 0, non-square", {1, 2, 8, 7, 4, 3, 0, true, 3}, tag::nchw},
   };
   for (const auto& tc : cases) {
     const Shape& s = tc.s;
     INFO(tc.name);
-    Conv2d conv(s.in, s.out, s.k, s.p, s.bias);
+    Conv2d conv(s.in, s.out, s.options());
     const auto w = test::random_normal(s.out * s.in * s.k * s.k, 11, 0.5);
     const auto b = test::random_normal(s.out, 12);
     const auto x = test::random_normal(s.n * s.in * s.h * s.w, 13);
@@ -112,10 +117,13 @@ TEST_CASE("conv2d gradients match finite differences", "[layers][conv2d][gradche
       {{2, 3, 5, 5, 4, 3, 1, true}, tag::nchw},
       {{2, 4, 4, 4, 16, 3, 1, true}, tag::nchw},       // 16 outputs: a blocked dst on AVX-512
       {{1, 16, 3, 3, 16, 3, 0, false}, tag::nChw16c},  // blocked src, as after another conv
+      {{2, 3, 6, 6, 16, 3, 1, false, 2}, tag::nchw},     // stride 2 (a residual stage's first conv)
+      {{2, 16, 4, 4, 16, 1, 0, false, 2}, tag::nChw16c}, // 1x1 stride-2 projection shortcut
   };
   for (const auto& [s, layout] : cases) {
-    INFO("n=" << s.n << " in=" << s.in << " out=" << s.out << " k=" << s.k << " p=" << s.p << " bias=" << s.bias);
-    Conv2d conv(s.in, s.out, s.k, s.p, s.bias);
+    INFO("n=" << s.n << " in=" << s.in << " out=" << s.out << " k=" << s.k << " p=" << s.p << " s=" << s.stride
+                << " bias=" << s.bias);
+    Conv2d conv(s.in, s.out, s.options());
     conv.weight().value.from_vector(test::random_normal(s.out * s.in * s.k * s.k, 3, 0.5));
     if (s.bias) conv.bias()->value.from_vector(test::random_normal(s.out, 4));
     test::check_layer_gradients(conv, desc4(s.n, s.in, s.h, s.w, layout));
@@ -125,13 +133,13 @@ TEST_CASE("conv2d gradients match finite differences", "[layers][conv2d][gradche
 }
 
 TEST_CASE("conv2d keeps a plain PyTorch-layout weight and lets the primitive pick dst", "[layers][conv2d]") {
-  Conv2d conv(3, 16, 3, 1, false);
+  Conv2d conv(3, 16, {3, 1, 1, false});
   REQUIRE(conv.params().size() == 1);
   CHECK(conv.bias() == nullptr);
   CHECK(conv.weight().value.dims() == Dims{16, 3, 3, 3});
   CHECK(conv.weight().value.is_plain());
   CHECK(conv.weight().decay);
-  Conv2d with_bias(3, 16, 3, 1, true);
+  Conv2d with_bias(3, 16, {3, 1, 1, true});
   REQUIRE(with_bias.params().size() == 2);
   CHECK(with_bias.params()[1]->name == "bias");
   CHECK_FALSE(with_bias.params()[1]->decay);
@@ -142,7 +150,7 @@ TEST_CASE("conv2d keeps a plain PyTorch-layout weight and lets the primitive pic
 }
 
 TEST_CASE("conv2d builds its primitives once per input shape", "[layers][conv2d]") {
-  Conv2d conv(4, 16, 3, 1, true);
+  Conv2d conv(4, 16, {3, 1, 1, true});
   Tensor src(desc4(2, 4, 6, 6));
   src.from_vector(test::random_normal(2 * 4 * 36, 1));
   Tensor diff_dst(conv.forward(src, Mode::train).desc());
@@ -163,7 +171,7 @@ TEST_CASE("conv2d builds its primitives once per input shape", "[layers][conv2d]
 }
 
 TEST_CASE("conv2d without diff_src still fills the parameter gradients", "[layers][conv2d]") {
-  Conv2d conv(1, 2, 3, 1, true);
+  Conv2d conv(1, 2, {3, 1, 1, true});
   Tensor src(desc4(2, 1, 4, 4));
   src.fill(1.0f);
   Tensor diff_dst(conv.forward(src, Mode::train).desc());
@@ -175,23 +183,26 @@ TEST_CASE("conv2d without diff_src still fills the parameter gradients", "[layer
 }
 
 TEST_CASE("conv2d rejects bad shapes", "[layers][conv2d]") {
-  CHECK_THROWS_AS(Conv2d(0, 4, 3, 1, true), ShapeError);
-  CHECK_THROWS_AS(Conv2d(3, 4, 3, -1, true), ShapeError);
-  Conv2d conv(3, 4, 3, 0, true);
+  CHECK_THROWS_AS(Conv2d(0, 4, {3, 1, 1, true}), ShapeError);
+  CHECK_THROWS_AS(Conv2d(3, 4, {3, 1, -1, true}), ShapeError);
+  CHECK_THROWS_AS(Conv2d(3, 4, {3, 0, 1, true}), ShapeError);
+  Conv2d conv(3, 4, {3, 1, 0, true});
   Tensor wrong_channels(desc4(2, 2, 5, 5));
   CHECK_THROWS_AS(conv.forward(wrong_channels, Mode::train), ShapeError);
   Tensor too_small(desc4(2, 3, 2, 2));
+  Conv2d strided(3, 4, {3, 2, 0, true});
+  CHECK(strided.forward(Tensor(desc4(1, 3, 6, 6)), Mode::eval).dims() == Dims{1, 4, 2, 2});  // floor((6-3)/2)+1
   CHECK_THROWS_AS(conv.forward(too_small, Mode::train), ShapeError);
   Tensor flat = Tensor::plain({2, 3});
   CHECK_THROWS_AS(conv.forward(flat, Mode::train), ShapeError);
-  Conv2d fresh(3, 4, 3, 1, true);
+  Conv2d fresh(3, 4, {3, 1, 1, true});
   Tensor any = Tensor::plain({2, 4, 5, 5});
   CHECK_THROWS_AS(fresh.backward(any), Error);
 }
 
 TEST_CASE("conv2d: an evaluation between forward and backward disturbs nothing", "[layers][conv2d]") {
   const Shape s{2, 3, 5, 5, 16, 3, 1, true};
-  Conv2d conv(s.in, s.out, s.k, s.p, s.bias);
+  Conv2d conv(s.in, s.out, s.options());
   conv.weight().value.from_vector(test::random_normal(s.out * s.in * 9, 1, 0.5));
   Tensor src(desc4(s.n, s.in, s.h, s.w)), other(desc4(s.n, s.in, s.h, s.w));
   src.from_vector(test::random_normal(src.numel(), 2));

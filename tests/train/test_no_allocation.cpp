@@ -28,6 +28,7 @@
 
 #include "layers/softmax_cross_entropy.hpp"
 #include "model/builder.hpp"
+#include "model/small_nets.hpp"
 #include "train/sgd.hpp"
 
 namespace {
@@ -66,6 +67,32 @@ void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 using namespace bnlab;
 
+namespace {
+// Two warm-up steps, then five counted ones: no allocation outside oneDNN, no primitive built.
+void check_steady_state(Network& net) {
+  Tensor input = Tensor::plain(net.input_dims(8));
+  input.fill(0.25f);
+  std::vector<std::int32_t> labels = {0, 1, 2, 3, 4, 5, 6, 7};
+  SoftmaxCrossEntropy loss;
+  Sgd sgd(net.params(), 0.9, 1e-4);
+  auto step = [&] {
+    loss.forward(net.forward(input, Mode::train), labels.data());
+    net.backward(loss.backward());
+    sgd.step(0.01);
+  };
+  step();
+  step();
+  const auto primitives_before = primitive_creations();
+  const long before = g_allocations.load(), dnnl_before = g_dnnl_allocations.load();
+  for (int i = 0; i < 5; ++i) step();
+  const long ours = g_allocations.load() - before;  // read before INFO, which allocates itself
+  CHECK(primitive_creations() == primitives_before);
+  const long dnnl = g_dnnl_allocations.load() - dnnl_before;
+  INFO("allocations inside oneDNN per step: " << dnnl / 5);
+  CHECK(ours == 0);
+}
+}  // namespace
+
 TEST_CASE("the steady-state training step allocates nothing", "[train][perf]") {
   struct Case {
     const char* arch;
@@ -87,26 +114,12 @@ TEST_CASE("the steady-state training step allocates nothing", "[train][perf]") {
     m.fc = {32};
     m.dropout = 0.1;
     auto net = build_model(m, {}, {}, {1, 12, 12}, 10, 1);
-    Tensor input = Tensor::plain(net->input_dims(8));
-    input.fill(0.25f);
-    std::vector<std::int32_t> labels = {0, 1, 2, 3, 4, 5, 6, 7};
-    SoftmaxCrossEntropy loss;
-    Sgd sgd(net->params(), 0.9, 1e-4);
-    auto step = [&] {
-      loss.forward(net->forward(input, Mode::train), labels.data());
-      net->backward(loss.backward());
-      sgd.step(0.01);
-    };
-    step();
-    step();
-    const auto primitives_before = primitive_creations();
-    const long before = g_allocations.load(), dnnl_before = g_dnnl_allocations.load();
-    for (int i = 0; i < 5; ++i) step();
-    const long ours = g_allocations.load() - before;  // read before INFO, which allocates itself
-    CHECK(primitive_creations() == primitives_before);
-    const long dnnl = g_dnnl_allocations.load() - dnnl_before;
-    INFO("allocations inside oneDNN per step: " << dnnl / 5);
-    CHECK(ours == 0);
+    check_steady_state(*net);
   }
+}
+
+TEST_CASE("a network of residual and branches blocks allocates nothing per step", "[train][perf]") {
+  auto net = test::small_resnet();
+  check_steady_state(*net);
 }
 #endif  // BNLAB_COUNT_ALLOCATIONS
