@@ -45,8 +45,8 @@ void setup_bench(CLI::App& app, int& exit_code) {
   list("--threads", b.threads, "oneDNN/OpenMP thread counts, each measured (comma-separated)", CLI::Range(1, 1024));
   list("--models", b.models, "Reference models of the steps section (comma-separated)",
        CLI::IsMember(reference_model_names()));
-  list("--norms", b.norms, "Steps with BN (batch) and without (none) (comma-separated)",
-       CLI::IsMember({"batch", "none"}));
+  list("--norms", b.norms, "model.norm kinds of the steps section's models (comma-separated)",
+       CLI::IsMember(reference_norm_kinds()));
   list("--batches", b.batches, "Batch sizes of the steps section (comma-separated, each >= 2)", CLI::Range(2, 1 << 20));
   list("--layer-batches", b.layer_batches, "Batch sizes of the layers section's shapes (comma-separated)",
        CLI::Range(2, 1 << 20));

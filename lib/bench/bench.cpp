@@ -67,7 +67,7 @@ void validate(const BenchOptions& o) {
   };
   check_names("sections", o.sections, bench_sections());
   check_names("models", o.models, reference_model_names());
-  check_names("norms", o.norms, {"batch", "none"});
+  check_names("norms", o.norms, reference_norm_kinds());
   if (o.threads.empty()) problems.push_back("bench: threads: empty selection");
   for (const int t : o.threads)
     if (t < 1) problems.push_back("bench: threads: " + std::to_string(t) + " is not >= 1");

@@ -24,7 +24,7 @@ struct BenchOptions {
   std::vector<std::string> sections{"machine", "layers", "steps"};
   std::vector<int> threads{1, 2};                      // oneDNN/OpenMP threads, each measured
   std::vector<std::string> models{"mlp", "cnn"};       // reference models (steps)
-  std::vector<std::string> norms{"batch", "none"};     // with and without BN (steps)
+  std::vector<std::string> norms{"batch", "none"};     // model.norm kinds of the steps (any kind)
   std::vector<std::int64_t> batches{2, 4, 8, 16, 32, 60, 64, 128, 256};  // steps (60: the studies' default)
   std::vector<std::int64_t> layer_batches{256};        // layers: batch of the BN shapes
   TimingOptions timing;                                // repeats, min time per repeat, warm-up

@@ -1,6 +1,9 @@
 #include "bench/reference_models.hpp"
 
+#include <algorithm>
+
 #include "core/errors.hpp"
+#include "model/norm_kinds.hpp"
 
 namespace bnlab {
 
@@ -9,9 +12,12 @@ const std::vector<std::string>& reference_model_names() {
   return names;
 }
 
-ModelConfig reference_model(const std::string& name, bool batch_norm) {
+const std::vector<std::string>& reference_norm_kinds() { return norm_kinds(); }
+
+ModelConfig reference_model(const std::string& name, const std::string& norm) {
+  if (std::find(norm_kinds().begin(), norm_kinds().end(), norm) == norm_kinds().end()) throw ConfigError("bench: unknown norm '" + norm + "'");
   ModelConfig m;
-  m.norm = batch_norm ? "batch" : "none";
+  m.norm = norm;
   m.norm_position = "pre_activation";
   if (name == "mlp") {
     m.arch = "mlp";

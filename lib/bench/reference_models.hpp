@@ -24,8 +24,12 @@ namespace bnlab {
 
 const std::vector<std::string>& reference_model_names();  // mlp, cnn
 
-// The config of a reference model; throws ConfigError for an unknown name.
-ModelConfig reference_model(const std::string& name, bool batch_norm);
+// The model.norm kinds a reference model can be built with (all of them; "none" first).
+const std::vector<std::string>& reference_norm_kinds();
+
+// The config of a reference model with `norm` (pre-activation); throws ConfigError for an unknown
+// name or norm.
+ModelConfig reference_model(const std::string& name, const std::string& norm);
 
 inline const Dims kReferenceInputShape{1, 28, 28};  // one sample (C, H, W)
 inline constexpr std::int64_t kReferenceClasses = 10;

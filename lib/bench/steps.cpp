@@ -21,7 +21,7 @@ void run_steps(const BenchOptions& o, const Emit& emit) {
     set_num_threads(threads);
     for (const auto& model_name : o.models) {
       for (const auto& norm : o.norms) {
-        const ModelConfig model = reference_model(model_name, norm == "batch");
+        const ModelConfig model = reference_model(model_name, norm);
         const ModelFlops flops = model_flops(model, kReferenceInputShape, kReferenceClasses);
         for (const auto batch : o.batches) {
           auto net = build_model(model, NormConfig{}, InitConfig{}, kReferenceInputShape, kReferenceClasses, 1);

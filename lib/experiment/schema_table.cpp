@@ -102,7 +102,7 @@ std::vector<KeySpec> build_schema() {
       field("model.norm", &R::model, &ModelConfig::norm, one_of(&norm_kinds), "normalization after each hidden linear/conv layer (none: no layer)"),
       field("model.norm_position", &R::model, &ModelConfig::norm_position, one_of({"pre_activation", "post_activation"}), "norm before the activation (as in the paper) or after it"),
       field("model.dropout", &R::model, &ModelConfig::dropout, in(0, 1, "[)"), "drop probability after each hidden activation (0: no dropout)"),
-      field("model.fuse_norm_relu", &R::model, &ModelConfig::fuse_norm_relu, any(), "pre-activation BN applies a following ReLU itself, as one oneDNN primitive where oneDNN has a fast (JIT) fused kernel (false: a separate ReLU layer; same numbers)"),
+      field("model.fuse_norm_relu", &R::model, &ModelConfig::fuse_norm_relu, any(), "a pre-activation batch or group norm applies a following ReLU itself (BN: as one oneDNN primitive where oneDNN has a fast (JIT) fused kernel; GN: in its own kernel) (false: a separate ReLU layer; same numbers)"),
       field("norm.eps", &R::norm, &NormConfig::eps, gt(0), "added to the variance before the square root"),
       field("norm.momentum", &R::norm, &NormConfig::momentum, in(0, 1, "[]"), "running = (1 - momentum) * running + momentum * batch statistic (PyTorch's meaning)"),
       field("norm.group_size", &R::norm, &NormConfig::group_size, ge(1), "group norm: channels per group"),

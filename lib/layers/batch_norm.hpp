@@ -74,7 +74,7 @@ class BatchNorm : public Norm {
   Tensor& running_var() { return running_var_; }
   double eps() const { return options_.eps; }
   // Whether the output has ReLU applied (options.relu), fused or as a separate step.
-  bool relu() const { return options_.relu; }
+  bool relu() const override { return options_.relu; }
   // Statistics of the last training batch (biased variance), (C).
   const Tensor& batch_mean() const { return plans_.train.mean; }
   const Tensor& batch_var() const { return plans_.train.var; }
@@ -83,11 +83,11 @@ class BatchNorm : public Norm {
   // Whether the last plan built for `mode` runs ReLU inside the BN primitive.
   bool relu_fused(Mode mode) const { return plans_[mode].relu_fused; }
 
-  // With ReLU: keep BN and ReLU as separate steps from now on (call before the first forward),
-  // so that pre_activation() exists; a fused primitive never writes it. Same numbers.
-  void keep_pre_activation() { keep_pre_activation_ = true; }
-  // The BN output before ReLU of the last forward in `mode` (with ReLU off: the output).
-  const Tensor& pre_activation(Mode mode) const { return plans_[mode].dst_out; }
+  // With ReLU: BN and ReLU run as separate steps from now on (norm.hpp).
+  void keep_pre_activation() override { keep_pre_activation_ = true; }
+  const Tensor* pre_activation(Mode mode) const override {
+    return plans_[mode].dst_out.empty() ? nullptr : &plans_[mode].dst_out;
+  }
 
  protected:
   // One BN execution on one input descriptor: its primitives, what it keeps for backward.

@@ -13,12 +13,16 @@
 // instance norm, group_size = C is layer norm as Wu & He use it (LayerNorm reuses this kernel
 // for 4-D inputs). C not divisible by group_size is an OptionError (the schema reports it first,
 // as norm.group_size). With options.relu the output is max(y, 0) and backward applies ReLU's
-// gradient first: the numbers of GN followed by a ReLU layer, one pass over the tensor fewer.
+// gradient first: the numbers of GN followed by a ReLU layer, one pass over the tensor fewer
+// (after keep_pre_activation() a separate ReLU step, so that the pre-activation exists).
 //
 // The compute (statistics, affine, backward, the fused ReLU) is GroupNormKernel
 // (group_norm_kernel.hpp), which LayerNorm shares.
 #pragma once
 
+#include <memory>
+
+#include "layers/eltwise.hpp"
 #include "layers/group_norm_kernel.hpp"
 #include "layers/norm.hpp"
 
@@ -34,12 +38,12 @@ class GroupNorm : public Norm {
  public:
   explicit GroupNorm(std::int64_t channels, const GroupNormOptions& options = {}, Context& ctx = default_context());
 
-  const Tensor& forward(const Tensor& src, Mode mode) override {
-    return kernel_.forward(src, mode, gamma_.value, beta_.value, relu_);
-  }
-  const Tensor& backward(const Tensor& diff_dst, bool need_diff_src = true) override {
-    return kernel_.backward(diff_dst, need_diff_src, gamma_.value, gamma_.grad, beta_.grad);
-  }
+  const Tensor& forward(const Tensor& src, Mode mode) override;
+  const Tensor& backward(const Tensor& diff_dst, bool need_diff_src = true) override;
+
+  bool relu() const override { return relu_; }
+  void keep_pre_activation() override;
+  const Tensor* pre_activation(Mode mode) const override { return separate_relu_ ? pre_[mode] : nullptr; }
 
   std::int64_t groups() const { return channels_ / group_size_; }
   const GroupNormKernel& kernel() const { return kernel_; }
@@ -48,6 +52,8 @@ class GroupNorm : public Norm {
   std::int64_t group_size_;
   bool relu_;
   GroupNormKernel kernel_;
+  std::unique_ptr<Eltwise> separate_relu_;  // after keep_pre_activation(): ReLU as its own step
+  PerMode<const Tensor*> pre_{};            // the kernel's output (before that ReLU) per mode
 };
 
 }  // namespace bnlab

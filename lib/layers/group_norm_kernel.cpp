@@ -14,10 +14,12 @@ namespace {
 // Loops over fewer floats than this run on one thread: waking the OpenMP team costs more.
 constexpr std::int64_t kParallelFloats = std::int64_t{1} << 14;
 
-// The two elementwise passes of forward and of backward. Per-(sample, channel) values are indexed
-// o·block + k, which is n·Cpad + c. nchw (block 1) vectorizes over the spatial loop, the other
-// layouts over the block; blocks of 8 and 16 (what convolution picks) are compile-time sizes so
-// the per-channel accumulators stay in registers. Rows o are independent: parallel over them.
+// The two passes over the data of forward and of backward. Per-(sample, channel) values are
+// indexed o·block + k, which is n·Cpad + c. nchw (block 1) vectorizes over the spatial loop, the
+// other layouts over the block; blocks of 8 and 16 (what convolution picks) are compile-time sizes
+// so the per-channel accumulators stay in registers. The callers run both passes on one sample
+// before the next (parallel over samples): a sample's data (100 KB for 32x28x28) is still in the
+// cache when the second pass reads it again, so memory sees each tensor once per pass pair.
 
 // Calls f(std::integral_constant<std::int64_t, B>) with B = block for 1, 8, 16, else B = 0.
 template <class F>
@@ -41,12 +43,17 @@ inline float through_relu(float g, const float* y, std::int64_t i) {
 //   Forward = true:   s1 = Σ (x - m),  s2 = Σ (x - m)²     (first moments about m)
 //   Forward = false:  s1 = Σ g,        s2 = Σ g·(x - m)    (backward, m = the mean; g through
 //                                                           the fused ReLU's mask y > 0)
+// over the rows o in [o0, o1).
+// noinline (also affine): compiled once, so a sum does not depend on the code around the call.
+// Inlined into the per-sample loop, GCC unswitched that loop on need_diff_src and vectorized the
+// two copies of the `omp simd` reduction differently: dbeta differed in the last bit between a
+// backward with and without diff_src (test_group_norm.cpp caught it).
 template <std::int64_t B, bool Forward, bool Relu>
-void pair_sums(const Layout& l, const float* __restrict x, const float* __restrict g, const float* __restrict y,
-               const float* __restrict shift, float* __restrict s1, float* __restrict s2) {
-  const std::int64_t b = B ? B : l.block, s_n = l.spatial(), outer = l.outer();
-#pragma omp parallel for schedule(static) if (outer * s_n * b >= kParallelFloats)
-  for (std::int64_t o = 0; o < outer; ++o) {
+[[gnu::noinline]] void pair_sums(const Layout& l, std::int64_t o0, std::int64_t o1, const float* __restrict x,
+               const float* __restrict g, const float* __restrict y, const float* __restrict shift,
+               float* __restrict s1, float* __restrict s2) {
+  const std::int64_t b = B ? B : l.block, s_n = l.spatial();
+  for (std::int64_t o = o0; o < o1; ++o) {
     const std::int64_t base = o * s_n * b;
     const float* xo = x + base;
     const float* go = Forward ? nullptr : g + base;
@@ -92,20 +99,19 @@ void pair_sums(const Layout& l, const float* __restrict x, const float* __restri
   }
 }
 
-// The elementwise pass, per value with per-(o, k) coefficients:
+// The elementwise pass over the rows o in [o0, o1), per value with per-(o, k) coefficients:
 //   forward  (WithG = false):  out = a·(x - shift) + c               (Relu: max(out, 0))
 //   backward (WithG = true):   out = bg·g + a·(x - shift) + c         (Relu: g through y > 0)
 template <std::int64_t B, bool WithG, bool Relu>
-void affine(const Layout& l, const float* __restrict x, const float* __restrict g, const float* __restrict y,
-            const float* __restrict shift, const float* __restrict a, const float* __restrict bg,
-            const float* __restrict c, float* __restrict out) {
-  const std::int64_t blk = B ? B : l.block, s_n = l.spatial(), outer = l.outer();
+[[gnu::noinline]] void affine(const Layout& l, std::int64_t o0, std::int64_t o1, const float* __restrict x, const float* __restrict g,
+            const float* __restrict y, const float* __restrict shift, const float* __restrict a,
+            const float* __restrict bg, const float* __restrict c, float* __restrict out) {
+  const std::int64_t blk = B ? B : l.block, s_n = l.spatial();
   // Forward with ReLU: the activation after the normalization.
   auto act = [](float v) { return !WithG && Relu ? (v > 0.0f ? v : 0.0f) : v; };
   // Backward with ReLU: the gradient through ReLU's mask.
   auto grad = [&](std::int64_t i) { return WithG ? through_relu<Relu>(g[i], y, i) : 0.0f; };
-#pragma omp parallel for schedule(static) if (outer * s_n * blk >= kParallelFloats)
-  for (std::int64_t o = 0; o < outer; ++o) {
+  for (std::int64_t o = o0; o < o1; ++o) {
     const std::int64_t base = o * s_n * blk;
     if constexpr (B == 1) {
       const float m = shift[o], ao = a[o], bo = WithG ? bg[o] : 0.0f, co = c[o];
@@ -178,45 +184,46 @@ const Tensor& GroupNormKernel::forward(const Tensor& src, Mode mode, const Tenso
   const float* gam = gamma.data();
   const float* bet = beta.data();
 
-  // One pass for the statistics: per (sample, channel) the first two moments about a pivot, the
-  // channel's first value. A value of the data lies a few std from the mean, so the group
-  // variance combined from them in double does not cancel as Σx² - (Σx)²/m does when |mean| >> std.
-  float* pivot = plan.shift.data();
-  for (std::int64_t o = 0; o < l.outer(); ++o)
-    for (std::int64_t k = 0; k < l.block; ++k) pivot[o * l.block + k] = plan.x[o * l.spatial() * l.block + k];
-  with_block(l.block, [&](auto b) {
-    pair_sums<decltype(b)::value, true, false>(l, plan.x, nullptr, nullptr, pivot, plan.sums.data(),
-                                               plan.sums2.data());
-  });
-  const double s = static_cast<double>(l.spatial());
-#pragma omp parallel for schedule(static) if (n_samples * cpad >= kParallelFloats)
-  for (std::int64_t n = 0; n < n_samples; ++n)
-    for (std::int64_t j = 0; j < groups_; ++j) {
-      const std::int64_t c0 = n * cpad + j * group_size_, c1 = c0 + group_size_;  // the group's (n, c) range
-      double sum = 0;
-      for (std::int64_t nc = c0; nc < c1; ++nc) sum += plan.sums[nc] + s * pivot[nc];
-      const double mu = sum / m;
-      double sq = 0;  // Σ (x - mu)² = Σ_c [S2 + 2 (K - mu) S1 + s (K - mu)²] with K the pivot
-      for (std::int64_t nc = c0; nc < c1; ++nc) {
-        const double k_mu = pivot[nc] - mu;
-        sq += plan.sums2[nc] + 2.0 * k_mu * plan.sums[nc] + s * k_mu * k_mu;
-      }
-      const auto rstd = static_cast<float>(1.0 / std::sqrt(std::max(sq / m, 0.0) + eps_));
-      plan.mean[n * groups_ + j] = static_cast<float>(mu);
-      plan.rstd[n * groups_ + j] = rstd;
-      for (std::int64_t nc = c0; nc < c1; ++nc) {
-        const std::int64_t c = nc - n * cpad;
-        plan.shift[nc] = static_cast<float>(mu);
-        plan.scale[nc] = gam[c] * rstd;
-        plan.bias[nc] = bet[c];
-      }
-    }
+  // Per sample: one pass for the statistics, then the elementwise pass (pair_sums, affine).
+  // Statistics: per (sample, channel) the first two moments about a pivot, the channel's first
+  // value. A value of the data lies a few std from the mean, so the group variance combined from
+  // them in double does not cancel as Σx² - (Σx)²/m does when |mean| >> std.
   // Padding channels of a blocked layout have scale = bias = 0 (and shift = pivot = 0), so their
   // output stays 0.
+  const double s = static_cast<double>(l.spatial());
+  const std::int64_t rows = l.cblocks;  // rows o of one sample: n·rows .. (n+1)·rows - 1
+  float* pivot = plan.shift.data();
   with_block_relu(l.block, relu, [&](auto b, auto r) {
-    affine<decltype(b)::value, false, decltype(r)::value>(l, plan.x, nullptr, nullptr, plan.shift.data(),
-                                                          plan.scale.data(), nullptr, plan.bias.data(),
-                                                          plan.dst.data());
+    constexpr std::int64_t B = decltype(b)::value;
+#pragma omp parallel for schedule(static) if (l.outer() * l.spatial() * l.block >= kParallelFloats)
+    for (std::int64_t n = 0; n < n_samples; ++n) {
+      const std::int64_t o0 = n * rows, o1 = o0 + rows;
+      for (std::int64_t o = o0; o < o1; ++o)
+        for (std::int64_t k = 0; k < l.block; ++k) pivot[o * l.block + k] = plan.x[o * l.spatial() * l.block + k];
+      pair_sums<B, true, false>(l, o0, o1, plan.x, nullptr, nullptr, pivot, plan.sums.data(), plan.sums2.data());
+      for (std::int64_t j = 0; j < groups_; ++j) {
+        const std::int64_t c0 = n * cpad + j * group_size_, c1 = c0 + group_size_;  // the group's (n, c) range
+        double sum = 0;
+        for (std::int64_t nc = c0; nc < c1; ++nc) sum += plan.sums[nc] + s * pivot[nc];
+        const double mu = sum / m;
+        double sq = 0;  // Σ (x - mu)² = Σ_c [S2 + 2 (K - mu) S1 + s (K - mu)²] with K the pivot
+        for (std::int64_t nc = c0; nc < c1; ++nc) {
+          const double k_mu = pivot[nc] - mu;
+          sq += plan.sums2[nc] + 2.0 * k_mu * plan.sums[nc] + s * k_mu * k_mu;
+        }
+        const auto rstd = static_cast<float>(1.0 / std::sqrt(std::max(sq / m, 0.0) + eps_));
+        plan.mean[n * groups_ + j] = static_cast<float>(mu);
+        plan.rstd[n * groups_ + j] = rstd;
+        for (std::int64_t nc = c0; nc < c1; ++nc) {
+          const std::int64_t c = nc - n * cpad;
+          plan.shift[nc] = static_cast<float>(mu);
+          plan.scale[nc] = gam[c] * rstd;
+          plan.bias[nc] = bet[c];
+        }
+      }
+      affine<B, false, decltype(r)::value>(l, o0, o1, plan.x, nullptr, nullptr, plan.shift.data(), plan.scale.data(),
+                                           nullptr, plan.bias.data(), plan.dst.data());
+    }
   });
   return plan.dst;
 }
@@ -232,9 +239,38 @@ const Tensor& GroupNormKernel::backward(const Tensor& diff_dst, bool need_diff_s
   const double m = static_cast<double>(group_size_ * l.spatial());
   const float* gam = gamma.data();
 
+  // Per sample: Σg and Σg·(x - mu) per channel, the coefficients of its groups, then diff_src
+  // (skipped without need_diff_src); dgamma/dbeta after all samples.
+  const std::int64_t rows = l.cblocks;
   with_block_relu(l.block, plan.relu, [&](auto b, auto r) {
-    pair_sums<decltype(b)::value, false, decltype(r)::value>(l, plan.x, g, y, plan.shift.data(), sum_g_.data(),
-                                                             sum_gx_.data());
+    constexpr std::int64_t B = decltype(b)::value;
+    constexpr bool R = decltype(r)::value;
+#pragma omp parallel for schedule(static) if (l.outer() * l.spatial() * l.block >= kParallelFloats)
+    for (std::int64_t n = 0; n < n_samples; ++n) {
+      const std::int64_t o0 = n * rows, o1 = o0 + rows;
+      pair_sums<B, false, R>(l, o0, o1, plan.x, g, y, plan.shift.data(), sum_g_.data(), sum_gx_.data());
+      if (!need_diff_src) continue;
+      for (std::int64_t j = 0; j < groups_; ++j) {
+        const double rstd = plan.rstd[n * groups_ + j];
+        // mean over the group of dxhat and of dxhat·xhat (dxhat = gamma·g, xhat = (x - mu)·rstd)
+        double mean_dxhat = 0, mean_dxhat_xhat = 0;
+        for (std::int64_t c = j * group_size_; c < (j + 1) * group_size_; ++c) {
+          const double sg = sum_g_[n * cpad + c], sgx = sum_gx_[n * cpad + c] * rstd;
+          mean_dxhat += gam[c] * sg;
+          mean_dxhat_xhat += gam[c] * sgx;
+        }
+        mean_dxhat /= m;
+        mean_dxhat_xhat /= m;
+        // dx = rstd·(gamma·g - mean_dxhat - xhat·mean_dxhat_xhat)
+        for (std::int64_t c = j * group_size_; c < (j + 1) * group_size_; ++c) {
+          coef_g_[n * cpad + c] = static_cast<float>(rstd * gam[c]);
+          coef_x_[n * cpad + c] = static_cast<float>(-rstd * rstd * mean_dxhat_xhat);
+          coef_1_[n * cpad + c] = static_cast<float>(-rstd * mean_dxhat);
+        }
+      }
+      affine<B, true, R>(l, o0, o1, plan.x, g, y, plan.shift.data(), coef_x_.data(), coef_g_.data(), coef_1_.data(),
+                         diff_src_.data());
+    }
   });
   // dgamma_c = Σ_n Σgx·rstd, dbeta_c = Σ_n Σg, accumulated over samples in order, in double.
   float* dg = dgamma.data();
@@ -250,30 +286,6 @@ const Tensor& GroupNormKernel::backward(const Tensor& diff_dst, bool need_diff_s
     db[c] = static_cast<float>(sum_g);
   }
   if (!need_diff_src) return diff_src_out_ = Tensor();
-#pragma omp parallel for schedule(static) if (n_samples * cpad >= kParallelFloats)
-  for (std::int64_t n = 0; n < n_samples; ++n)
-    for (std::int64_t j = 0; j < groups_; ++j) {
-      const double rstd = plan.rstd[n * groups_ + j];
-      // mean over the group of dxhat and of dxhat·xhat (dxhat = gamma·g, xhat = (x - mu)·rstd)
-      double mean_dxhat = 0, mean_dxhat_xhat = 0;
-      for (std::int64_t c = j * group_size_; c < (j + 1) * group_size_; ++c) {
-        const double sg = sum_g_[n * cpad + c], sgx = sum_gx_[n * cpad + c] * rstd;
-        mean_dxhat += gam[c] * sg;
-        mean_dxhat_xhat += gam[c] * sgx;
-      }
-      mean_dxhat /= m;
-      mean_dxhat_xhat /= m;
-      // dx = rstd·(gamma·g - mean_dxhat - xhat·mean_dxhat_xhat)
-      for (std::int64_t c = j * group_size_; c < (j + 1) * group_size_; ++c) {
-        coef_g_[n * cpad + c] = static_cast<float>(rstd * gam[c]);
-        coef_x_[n * cpad + c] = static_cast<float>(-rstd * rstd * mean_dxhat_xhat);
-        coef_1_[n * cpad + c] = static_cast<float>(-rstd * mean_dxhat);
-      }
-    }
-  with_block_relu(l.block, plan.relu, [&](auto b, auto r) {
-    affine<decltype(b)::value, true, decltype(r)::value>(l, plan.x, g, y, plan.shift.data(), coef_x_.data(),
-                                                         coef_g_.data(), coef_1_.data(), diff_src_.data());
-  });
   if (plan.reorder_src) diff_src_out_ = Tensor(diff_src_back_(diff_src_.mem(), plan.src_md, ctx_));
   else diff_src_out_ = diff_src_;
   return diff_src_out_;

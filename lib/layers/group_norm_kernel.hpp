@@ -10,12 +10,14 @@
 // would need the plain nchw layout, where it runs a slow reference kernel. So the kernel is
 // plain loops (vectorized with `omp simd`) working directly in the layouts a network produces
 // (core/layout.hpp: [N][C / block][H·W][block]): one pass for per-(sample, channel) sums, then
-// one elementwise pass with per-(sample, channel) coefficients (forward and backward alike).
+// one elementwise pass with per-(sample, channel) coefficients (forward and backward alike), both
+// on one sample before the next, so the second pass reads the sample from the cache and memory
+// sees each tensor once: forward reads x and writes y, backward reads x and dy and writes dx.
 // Other layouts are reordered to nchw (and diff_src back). All buffers are sized when the input
 // descriptor changes; a training step allocates nothing.
 //
-// Threads: every loop is parallel over samples or (sample, channel block) rows with OpenMP (the
-// thread count of --threads). Each group's reduction stays in one thread and in the order of the
+// Threads: the loops are parallel over samples with OpenMP (the thread count of --threads; a
+// batch smaller than the thread count leaves threads idle). Each group's reduction stays in one thread and in the order of the
 // one-thread loop, so results are bit for bit the same for every thread count.
 #pragma once
 

@@ -36,6 +36,17 @@ class Norm : public Layer {
   std::vector<Param*> params() override { return {&gamma_, &beta_}; }
   bool is_norm() const final { return true; }
 
+  // ReLU applied by the norm to its output (its options asked for it): the network has no
+  // separate ReLU layer after it. batch_norm and group_norm can; the others never do.
+  virtual bool relu() const { return false; }
+  // With ReLU: from now on (call before the first forward) keep the output before the ReLU so that
+  // pre_activation() exists; a fused kernel never writes it. Same numbers. Without ReLU: nothing.
+  virtual void keep_pre_activation() {}
+  // With relu() and keep_pre_activation(): the output before the ReLU of the last forward in
+  // `mode`; nullptr before one (and for a norm without ReLU, whose output is the pre-activation).
+  // The one way a probe reads a pre-activation inside a norm (model/builder.hpp).
+  virtual const Tensor* pre_activation(Mode /*mode*/) const { return nullptr; }
+
   Param& gamma() { return gamma_; }
   Param& beta() { return beta_; }
   std::int64_t channels() const { return channels_; }

@@ -16,11 +16,12 @@ namespace bnlab {
 namespace {
 
 // Adds norm and activation in the configured order after a conv/linear producing `width` channels.
-// A pre-activation batch norm followed by ReLU applies it itself (fused where that is fast).
+// A pre-activation norm followed by ReLU applies it itself where the norm kind can (norms.hpp).
 void add_norm_and_activation(Network& net, const ModelConfig& model, const NormConfig& norm, std::int64_t width,
                              Rng& rng) {
   const bool pre = model.norm_position == "pre_activation";
-  const bool relu_in_norm = pre && model.fuse_norm_relu && model.norm == "batch" && model.activation == "relu";
+  const bool relu_in_norm =
+      pre && model.fuse_norm_relu && model.activation == "relu" && norm_applies_relu(model.norm);
   auto norm_layer = make_norm(model.norm, width, norm, relu_in_norm, rng);
   if (pre && norm_layer) net.add(std::move(norm_layer));
   if (!relu_in_norm) net.add(std::make_unique<Eltwise>(model.activation));
@@ -108,20 +109,20 @@ std::unique_ptr<Network> build_model(const ModelConfig& model, const NormConfig&
 }
 
 PreActivation::PreActivation(Network& net, std::size_t hidden) {
-  // Walk the leaves: an activation layer, or a batch norm that applies the ReLU itself, ends
-  // one hidden layer.
+  // Walk the leaves: an activation layer, or a norm that applies the ReLU itself, ends one
+  // hidden layer.
   std::size_t seen = 0;
   for (const Leaf& leaf : net.leaves()) {
-    auto* bn = dynamic_cast<BatchNorm*>(leaf.layer);
+    auto* norm = dynamic_cast<Norm*>(leaf.layer);
     const auto kind = leaf.layer->kind();
     const bool activation = kind == "relu" || kind == "sigmoid" || kind == "tanh";
-    if (!activation && !(bn && bn->relu())) continue;
+    if (!activation && !(norm && norm->relu())) continue;
     if (seen++ != hidden) continue;
     if (activation) {
       input_of_ = leaf;  // the activation's input
     } else {
-      bn->keep_pre_activation();
-      norm_ = bn;
+      norm->keep_pre_activation();
+      norm_ = norm;
     }
     return;
   }
@@ -130,8 +131,7 @@ PreActivation::PreActivation(Network& net, std::size_t hidden) {
 
 const Tensor* PreActivation::read(Mode mode) const {
   if (!norm_) return input_of_.input(mode);
-  const Tensor& pre = norm_->pre_activation(mode);
-  return pre.empty() ? nullptr : &pre;
+  return norm_->pre_activation(mode);
 }
 
 }  // namespace bnlab

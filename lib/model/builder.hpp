@@ -3,14 +3,15 @@
 //   cnn: per channel count c: conv3x3 pad 1 (c) -> [norm -> act | act -> norm] -> maxpool 2;
 //        flatten; per fc width: linear -> [norm -> act | act -> norm] -> [dropout]; linear(classes)
 // A conv/linear directly followed by a norm has no bias (the norm's beta replaces it).
-// With pre-activation BN followed by ReLU the BN layer applies the ReLU itself (fused into its
-// oneDNN primitive where oneDNN has a fast kernel for that; batch_norm.hpp), unless
-// model.fuse_norm_relu is false (the user turned it off): then a separate ReLU layer follows.
+// With a pre-activation norm followed by ReLU the norm layer applies the ReLU itself where its
+// kind can (model/norms.hpp: batch norm, fused into its oneDNN primitive where oneDNN has a fast
+// kernel for that, batch_norm.hpp; group norm, in its own kernel), unless model.fuse_norm_relu is
+// false (the user turned it off): then a separate ReLU layer follows.
 #pragma once
 
 #include <memory>
 
-#include "layers/batch_norm.hpp"
+#include "layers/norm.hpp"
 #include "model/model_config.hpp"
 #include "model/network.hpp"
 
@@ -22,9 +23,9 @@ std::unique_ptr<Network> build_model(const ModelConfig& model, const NormConfig&
 
 // The pre-activation (input of the activation function) of hidden layer `hidden` (0-based,
 // counting mlp hidden layers or cnn conv blocks then fc layers): the norm output with
-// pre_activation norm, else the linear/conv output. The one way a probe asks for it: a batch
-// norm that applies the ReLU itself is told to keep BN and ReLU as separate steps (a fused
-// kernel never writes the pre-activation; same numbers), so make it before the first forward.
+// pre_activation norm, else the linear/conv output. The one way a probe asks for it: a norm
+// that applies the ReLU itself is told to keep norm and ReLU as separate steps (a fused kernel
+// never writes the pre-activation; same numbers), so make it before the first forward.
 class PreActivation {
  public:
   PreActivation(Network& net, std::size_t hidden);
@@ -33,7 +34,7 @@ class PreActivation {
 
  private:
   Leaf input_of_{};                  // the activation layer whose input it is, or
-  const BatchNorm* norm_ = nullptr;  // the batch norm that applies the ReLU itself
+  const Norm* norm_ = nullptr;       // the norm that applies the ReLU itself
 };
 
 }  // namespace bnlab

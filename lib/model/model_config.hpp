@@ -18,7 +18,7 @@ struct ModelConfig {
   std::string norm = "batch";                        // none | batch | ... (see norm registry)
   std::string norm_position = "pre_activation";      // pre_activation | post_activation
   double dropout = 0.0;                              // drop probability after each hidden activation
-  bool fuse_norm_relu = true;                        // pre-activation BN applies the ReLU (builder.hpp)
+  bool fuse_norm_relu = true;                        // pre-activation batch/group norm applies the ReLU (builder.hpp)
 };
 
 struct NormConfig {

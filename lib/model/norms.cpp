@@ -16,32 +16,38 @@ namespace bnlab {
 namespace {
 using Factory = std::function<std::unique_ptr<Layer>(std::int64_t, const NormConfig&, bool, Rng&)>;
 
+struct Kind {
+  std::string name;
+  bool applies_relu;  // the layer has a relu option (the factory passes it on)
+  Factory make;
+};
+
 // One entry per norm kind: name -> how its options come from the config.
-const std::vector<std::pair<std::string, Factory>>& registry() {
-  static const std::vector<std::pair<std::string, Factory>> table = {
-      {"none", [](std::int64_t, const NormConfig&, bool, Rng&) { return std::unique_ptr<Layer>(); }},
-      {"batch",
+const std::vector<Kind>& registry() {
+  static const std::vector<Kind> table = {
+      {"none", false, [](std::int64_t, const NormConfig&, bool, Rng&) { return std::unique_ptr<Layer>(); }},
+      {"batch", true,
        [](std::int64_t c, const NormConfig& cfg, bool relu, Rng&) -> std::unique_ptr<Layer> {
          return std::make_unique<BatchNorm>(c, BatchNormOptions{cfg.eps, cfg.momentum, relu});
        }},
-      {"layer",
+      {"layer", false,
        [](std::int64_t c, const NormConfig& cfg, bool, Rng&) -> std::unique_ptr<Layer> {
          return std::make_unique<LayerNorm>(c, LayerNormOptions{cfg.eps});
        }},
-      {"group",
-       [](std::int64_t c, const NormConfig& cfg, bool, Rng&) -> std::unique_ptr<Layer> {
-         return std::make_unique<GroupNorm>(c, GroupNormOptions{cfg.eps, cfg.group_size});
+      {"group", true,
+       [](std::int64_t c, const NormConfig& cfg, bool relu, Rng&) -> std::unique_ptr<Layer> {
+         return std::make_unique<GroupNorm>(c, GroupNormOptions{cfg.eps, cfg.group_size, relu});
        }},
-      {"batch_renorm",
+      {"batch_renorm", false,
        [](std::int64_t c, const NormConfig& cfg, bool, Rng&) -> std::unique_ptr<Layer> {
          return std::make_unique<BatchRenorm>(
              c, BatchRenormOptions{cfg.eps, cfg.momentum, cfg.renorm_rmax, cfg.renorm_dmax, cfg.renorm_warmup_steps});
        }},
-      {"ghost_batch",
+      {"ghost_batch", false,
        [](std::int64_t c, const NormConfig& cfg, bool, Rng&) -> std::unique_ptr<Layer> {
          return std::make_unique<GhostBatchNorm>(c, GhostBatchNormOptions{cfg.eps, cfg.momentum, cfg.ghost_batch_size});
        }},
-      {"noisy_batch",
+      {"noisy_batch", false,
        [](std::int64_t c, const NormConfig& cfg, bool, Rng& rng) -> std::unique_ptr<Layer> {
          return std::make_unique<NoisyBatchNorm>(
              c,
@@ -57,17 +63,27 @@ const std::vector<std::pair<std::string, Factory>>& registry() {
 const std::vector<std::string>& norm_kinds() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> out;
-    for (const auto& [name, factory] : registry()) out.push_back(name);
+    for (const auto& kind : registry()) out.push_back(kind.name);
     return out;
   }();
   return names;
 }
 
+namespace {
+const Kind& find_kind(const std::string& name) {
+  for (const auto& kind : registry())
+    if (kind.name == name) return kind;
+  throw ConfigError("model.norm: unknown norm '" + name + "'");
+}
+}  // namespace
+
+bool norm_applies_relu(const std::string& kind) { return find_kind(kind).applies_relu; }
+
 std::unique_ptr<Layer> make_norm(const std::string& kind, std::int64_t channels, const NormConfig& config, bool relu,
                                  Rng& rng) {
-  for (const auto& [name, factory] : registry())
-    if (name == kind) return factory(channels, config, relu, rng);
-  throw ConfigError("model.norm: unknown norm '" + kind + "'");
+  const Kind& k = find_kind(kind);
+  if (relu && !k.applies_relu) throw Error("make_norm: norm '" + kind + "' cannot apply ReLU (ask norm_applies_relu)");
+  return k.make(channels, config, relu, rng);
 }
 
 }  // namespace bnlab

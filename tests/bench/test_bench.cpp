@@ -55,17 +55,19 @@ TEST_CASE("bench numbers: 4 significant digits, plain decimal", "[bench]") {
 }
 
 TEST_CASE("reference models: the cnn step is 25 MFLOP per sample", "[bench]") {
-  const auto cnn = model_flops(reference_model("cnn", true), kReferenceInputShape, kReferenceClasses);
+  const auto cnn = model_flops(reference_model("cnn", "batch"), kReferenceInputShape, kReferenceClasses);
   // conv1 28·28·32·1·9 + conv2 14·14·64·32·9 + fc 3136·128 + classifier 128·10 multiply-adds
   const double macs = 28 * 28 * 32 * 9 + 14 * 14 * 64 * 32 * 9 + 3136 * 128 + 128 * 10;
   CHECK(cnn.forward == Approx(2 * macs));
   CHECK(cnn.train_step == Approx(25e6).epsilon(0.01));  // issue 4: "25 MFLOP per sample per step"
-  const auto mlp = model_flops(reference_model("mlp", false), kReferenceInputShape, kReferenceClasses);
+  const auto mlp = model_flops(reference_model("mlp", "none"), kReferenceInputShape, kReferenceClasses);
   CHECK(mlp.forward == Approx(2.0 * (784 * 100 + 100 * 100 + 100 * 100 + 100 * 10)));
   CHECK(mlp.train_step == Approx(3 * mlp.forward - 2.0 * 784 * 100));
-  CHECK(reference_model("mlp", true).activation == "sigmoid");
-  CHECK(reference_model("cnn", false).norm == "none");
-  CHECK_THROWS_AS(reference_model("resnet", true), ConfigError);
+  CHECK(reference_model("mlp", "batch").activation == "sigmoid");
+  CHECK(reference_model("cnn", "none").norm == "none");
+  CHECK(reference_model("cnn", "batch_renorm").norm == "batch_renorm");  // any model.norm kind
+  CHECK_THROWS_AS(reference_model("resnet", "batch"), ConfigError);
+  CHECK_THROWS_WITH(reference_model("cnn", "batchnorm"), "bench: unknown norm 'batchnorm'");
 }
 
 TEST_CASE("bench options: every problem is reported", "[bench]") {

@@ -17,8 +17,8 @@ std::string kinds(const Network& net) {
   for (std::size_t i = 0; i < net.size(); ++i) {
     if (i) out += ' ';  // (not `(i ? " " : "") + kind`: GCC 12 warns falsely on it)
     out += net.layer(i).kind();
-    // a batch norm that applies the ReLU itself (fused or as its own step: batch_norm.hpp)
-    if (const auto* bn = dynamic_cast<const BatchNorm*>(&net.layer(i)); bn && bn->relu()) out += "+relu";
+    // a norm that applies the ReLU itself (fused or as its own step: norm.hpp)
+    if (const auto* norm = dynamic_cast<const Norm*>(&net.layer(i)); norm && norm->relu()) out += "+relu";
   }
   return out;
 }
@@ -53,13 +53,27 @@ TEST_CASE("mlp layer sequence follows norm and position", "[model]") {
   CHECK(kinds(*net) == "linear sigmoid dropout linear sigmoid dropout linear");
 }
 
-TEST_CASE("batch norm followed by relu applies it itself unless model.fuse_norm_relu is off", "[model]") {
+TEST_CASE("batch and group norm followed by relu apply it themselves unless model.fuse_norm_relu is off",
+          "[model]") {
   ModelConfig m;
   m.hidden = {16};
   m.activation = "relu";
   auto net = build_model(m, {}, {}, {1, 2, 2}, 2, 1);
   CHECK(kinds(*net) == "linear batch_norm+relu linear");
+  m.norm = "group";
+  CHECK(kinds(*build_model(m, {}, {}, {1, 2, 2}, 2, 1)) == "linear group_norm+relu linear");
+  m.norm = "layer";  // no relu option: a ReLU layer follows
+  CHECK(kinds(*build_model(m, {}, {}, {1, 2, 2}, 2, 1)) == "linear layer_norm relu linear");
+  m.norm = "group";
+  m.activation = "tanh";
+  CHECK(kinds(*build_model(m, {}, {}, {1, 2, 2}, 2, 1)) == "linear group_norm tanh linear");
+  m.activation = "relu";
+  m.norm_position = "post_activation";
+  CHECK(kinds(*build_model(m, {}, {}, {1, 2, 2}, 2, 1)) == "linear relu group_norm linear");
+  m.norm_position = "pre_activation";
   m.fuse_norm_relu = false;
+  CHECK(kinds(*build_model(m, {}, {}, {1, 2, 2}, 2, 1)) == "linear group_norm relu linear");
+  m.norm = "batch";
   net = build_model(m, {}, {}, {1, 2, 2}, 2, 1);
   CHECK(kinds(*net) == "linear batch_norm relu linear");
 }
@@ -89,9 +103,12 @@ TEST_CASE("BN+ReLU is fused where oneDNN's fused kernel is JIT, else run as two 
 }
 
 TEST_CASE("the pre-activation of a hidden layer, with and without a ReLU inside the norm", "[model]") {
+  const std::string norm = GENERATE("batch", "group");
+  INFO("model.norm = " << norm);
   ModelConfig m;
   m.hidden = {16, 16};
   m.activation = "relu";
+  m.norm = norm;
   Tensor input = Tensor::plain({4, 4});
   input.from_vector({1, -2, 3, 0.5, -1, 2, 0, 1, 3, 1, -2, 2, 0, 0, 1, -1});
   std::vector<float> separate;

@@ -266,19 +266,33 @@ TEST_CASE("model.fuse_norm_relu: the builder honours it, the schema checks it", 
 
 TEST_CASE("model.fuse_norm_relu does not change a run's numbers", "[fold][fuse]") {
   testing::TempDir tmp;
-  // width 16: fused by default (a fast kernel exists), so the two runs do use different primitives
-  const Experiment e = testing::tiny_experiment(R"({"model.fuse_norm_relu": [true, false]})");
+  // width 16: BN is fused by default (a fast kernel exists), group norm always in its own kernel,
+  // so each pair of runs does use different code
+  const Experiment e =
+      testing::tiny_experiment(R"({"model.norm": ["batch", "group"], "model.fuse_norm_relu": [true, false]})");
   REQUIRE(run_experiment(e, testing::test_options(tmp.path())).exit_status == 0);
   const auto plan = expand(e);
-  REQUIRE(plan.size() == 2);
-  for (const char* column : {"train_loss", "test_loss"}) {
-    const auto fused = testing::csv_column(tmp.path() / "tiny" / "runs" / plan[0].run_id / "metrics.csv", column);
-    const auto separate = testing::csv_column(tmp.path() / "tiny" / "runs" / plan[1].run_id / "metrics.csv", column);
-    REQUIRE(fused.size() == 2);
-    REQUIRE(separate.size() == 2);
-    for (std::size_t i = 0; i < fused.size(); ++i) {
-      INFO(column << " at evaluation " << i << ": " << fused[i] << " vs " << separate[i]);
-      CHECK(std::stod(fused[i]) == Approx(std::stod(separate[i])).epsilon(1e-6));
+  REQUIRE(plan.size() == 4);
+  auto find = [&](const std::string& norm, bool fuse) {
+    for (const auto& run : plan)
+      if (run.config.model.norm == norm && run.config.model.fuse_norm_relu == fuse) return run;
+    FAIL("no run with model.norm " << norm << " and fuse_norm_relu " << fuse);
+    return plan[0];
+  };
+  for (const std::string norm : {"batch", "group"}) {
+    const auto fused_run = find(norm, true);
+    const auto separate_run = find(norm, false);
+    for (const char* column : {"train_loss", "test_loss"}) {
+      const auto fused = testing::csv_column(tmp.path() / "tiny" / "runs" / fused_run.run_id / "metrics.csv", column);
+      const auto separate =
+          testing::csv_column(tmp.path() / "tiny" / "runs" / separate_run.run_id / "metrics.csv", column);
+      REQUIRE(fused.size() == 2);
+      REQUIRE(separate.size() == 2);
+      for (std::size_t i = 0; i < fused.size(); ++i) {
+        INFO(fused_run.config.model.norm << ", " << column << " at evaluation " << i << ": " << fused[i] << " vs "
+                                         << separate[i]);
+        CHECK(std::stod(fused[i]) == Approx(std::stod(separate[i])).epsilon(1e-6));
+      }
     }
   }
 }
