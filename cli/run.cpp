@@ -104,10 +104,18 @@ void setup_plan(CLI::App& app, int& exit_code) {
   cmd->callback([o, &exit_code] {
     setup_logging(0);
     exit_code = guarded([&] {
-      std::cout << plan_csv(expand(load_experiment(o->config, o->sets)));
+      const Experiment experiment = load_experiment(o->config, o->sets);
+      if (o->resolved) {
+        std::cout << experiment.file.dump(2) << '\n';
+        return static_cast<int>(kOk);
+      }
+      std::cout << plan_csv(expand(experiment));
       return static_cast<int>(kOk);
     });
   });
 }
 
 }  // namespace bnlab::cli
+    bool resolved = false;
+  cmd->add_flag("--resolved", o->resolved,
+                "Print the config as bnlab reads it instead (JSON: extends merged, --set applied)");
