@@ -25,6 +25,8 @@ int main(int argc, char** argv) {
   bnlab::cli::setup_validate(app, exit_code);
   bnlab::cli::setup_collect(app, exit_code);
   bnlab::cli::setup_summary(app, exit_code);
+  bnlab::cli::setup_status(app, exit_code);
+  bnlab::cli::setup_clean(app, exit_code);
   bnlab::cli::setup_compare(app, exit_code);
   bnlab::cli::setup_verdict(app, exit_code);
   bnlab::cli::setup_info(app, exit_code);
