@@ -19,7 +19,7 @@ import sys
 RUN_KEYS = {"run_id", "status"}
 RUNS_RESULT_COLUMNS = {"steps", "final_train_loss", "final_train_acc", "final_test_loss", "final_test_acc",
                        "best_test_acc", "steps_to_target", "diverged_at_step", "wall_s", "ms_per_step",
-                       "peak_rss_mb", "threads", "error"}
+                       "peak_rss_mb", "threads", "error", "note", "tags"}
 
 
 def is_timing(column):

@@ -9,6 +9,7 @@
 
 #include "core/errors.hpp"
 #include "core/random.hpp"
+#include "data/checksum.hpp"
 #include "data/idx.hpp"
 
 namespace bnlab {
@@ -90,6 +91,7 @@ DataSplit load_idx_dir(const DataConfig& cfg, const std::filesystem::path& dir, 
   DataSplit split;
   split.name = cfg.dataset;
   split.source = dir.string();
+  for (const auto& path : paths) split.files.emplace_back(path.string(), file_checksum(path));
   split.train = read_pair(paths[0], paths[1], cfg.train_size, "data.train_size", cfg.dataset);
   split.test = read_pair(paths[2], paths[3], cfg.test_size, "data.test_size", cfg.dataset);
   if (split.train.height != split.test.height || split.train.width != split.test.width) {

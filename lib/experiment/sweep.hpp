@@ -50,6 +50,9 @@ struct PlannedRun {
   std::vector<std::pair<std::string, nlohmann::json>> swept;  // this run's value of each axis
   RunConfig config;
   nlohmann::json resolved;                // to_json(config)
+  nlohmann::json annotations = nlohmann::json::object();  // what `run` records with the run in
+                                          // plan.json and status.json (note, tags, command_line);
+                                          // never part of the run id
 };
 
 // Reads, parses and validates a config file with --set overrides applied (overrides.hpp). Every
@@ -67,15 +70,15 @@ Experiment parse_experiment(const std::string& text, const std::string& source_n
 // combinations (1 without a sweep). Saturates at SIZE_MAX.
 std::size_t run_count(const Experiment& experiment);
 
-// The runs, in plan order: the cartesian product of the axes with the first axis outermost (varies
-// slowest) and the last fastest, like itertools.product and Hydra; a zip group is one axis whose
-// values are tuples; excluded combinations are left out and the rest numbered 0, 1, 2, ... Setting a sweep axis on
-// train.steps (or train.epochs) unsets the other for that run unless it is an axis too, as --set does.
 // For every run of the plan, in plan order, the index of its value on each axis. Throws ConfigError
 // past kMaxRuns combinations.
 std::vector<std::vector<std::size_t>> plan_points(const std::vector<SweepAxis>& axes,
                                                   const std::vector<Exclusion>& exclude);
 
+// The runs, in plan order: the cartesian product of the axes with the first axis outermost (varies
+// slowest) and the last fastest, like itertools.product and Hydra; a zip group is one axis whose
+// values are tuples; excluded combinations are left out and the rest numbered 0, 1, 2, ... Setting a sweep axis on
+// train.steps (or train.epochs) unsets the other for that run unless it is an axis too, as --set does.
 // Throws ConfigError if a run is invalid or two runs share a run id (neither happens to an
 // Experiment from load/parse_experiment) or there are more than kMaxRuns.
 std::vector<PlannedRun> expand(const Experiment& experiment);
