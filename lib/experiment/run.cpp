@@ -116,7 +116,8 @@ std::string probe_csv(const ProbeTable& table) {
 
 std::string csv_row(const EvalPoint& p) {
   return csv_line({std::to_string(p.step), csv_number(p.epoch), std::to_string(p.samples), csv_number(p.lr),
-                   csv_number(p.train_loss), csv_number(p.train_acc), csv_number(p.test_loss), csv_number(p.test_acc),
+                   csv_measurement(p.train_loss), csv_measurement(p.train_acc), csv_measurement(p.test_loss),
+                   csv_measurement(p.test_acc),
                    csv_number(p.wall_s)});
 }
 
@@ -184,8 +185,8 @@ json execute_run(const fs::path& dir, DataCache& cache, int threads, const Progr
     status["run_id"] = plan.at("run_id");
     status["index"] = plan.at("index");
     status["swept"] = plan.at("swept");
-    const RunConfig config = parse_run_config(json::parse(read_file(dir / "config.json")));
     add_annotations(status, plan);
+    const RunConfig config = parse_run_config(json::parse(read_file(dir / "config.json")));
     set_num_threads(threads);
     status["threads"] = num_threads();
     status["versions"] = {{"bnlab", BNLAB_VERSION}, {"onednn", dnnl_version()}, {"isa", dnnl_isa()}};
@@ -193,9 +194,9 @@ json execute_run(const fs::path& dir, DataCache& cache, int threads, const Progr
     const auto seed = static_cast<std::uint64_t>(config.train.seed);
     const DataSplit& data = cache.get(config.data, seed);
     status["data"] = {{"source", data.source}, {"train_samples", data.train.n}, {"test_samples", data.test.n}};
-    auto net = build_model(config.model, config.norm, config.init,
     status["data"]["files"] = json::object();
     for (const auto& [file, checksum] : data.files) status["data"]["files"][file] = checksum;
+    auto net = build_model(config.model, config.norm, config.init,
                            {data.train.channels, data.train.height, data.train.width}, data.train.num_classes, seed);
     Trainer trainer(*net, data.train, data.test, config.train, config.optimizer, config.data.batching);
     const auto probes = make_probes(config.probes, {*net, data.train, data.test, config.model, config.train});
@@ -255,8 +256,8 @@ json record_failed_run(const fs::path& dir, const std::string& error, const std:
     const json plan = json::parse(read_file(dir / "plan.json"));
     for (const char* key : {"run_id", "index", "swept"})
       if (plan.contains(key)) status[key] = plan[key];
-  } catch (const std::exception&) {
     add_annotations(status, plan);
+  } catch (const std::exception&) {
     status["run_id"] = dir.filename().string();  // plan.json unreadable: still list the run
   }
   null_non_finite(status);
