@@ -32,10 +32,11 @@ ordered_json resolve(ordered_json doc, const fs::path& file, std::vector<fs::pat
   if (it == doc.end()) return doc;
   const ordered_json value = *it;
   doc.erase(it);
-  const std::string where = file.string() + ": extends";
+  // Each message starts with the JSON path, "extends", like every other problem, and names the files.
+  const std::string in_file = " (in " + file.string() + ")";
   if (!value.is_string() || value.get<std::string>().empty()) {
-    problems.push_back(where + ": expected the path of a config file (relative to this one), got " +
-                       describe(nlohmann::json(value)));
+    problems.push_back("extends: expected the path of a config file (relative to this one), got " +
+                       describe(nlohmann::json(value)) + in_file);
     return doc;
   }
   fs::path parent = value.get<std::string>();
@@ -48,23 +49,24 @@ ordered_json resolve(ordered_json doc, const fs::path& file, std::vector<fs::pat
     return fs::weakly_canonical(f, e) == identity;
   };
   if (std::any_of(chain.begin(), chain.end(), same)) {
-    problems.push_back(where + ": a cycle: " + chain_text(chain, parent));
+    problems.push_back("extends: a cycle: " + chain_text(chain, parent));
     return doc;
   }
   if (chain.size() >= kMaxExtendsDepth) {
-    problems.push_back(where + ": more than " + std::to_string(kMaxExtendsDepth) + " files in the chain " +
+    problems.push_back("extends: more than " + std::to_string(kMaxExtendsDepth) + " files in the chain " +
                        chain_text(chain, parent));
     return doc;
   }
   if (!fs::is_regular_file(parent, ec)) {
-    problems.push_back(where + " \"" + value.get<std::string>() + "\": no such config file " + parent.string());
+    problems.push_back("extends: no such config file " + parent.string() + " (\"" + value.get<std::string>() +
+                       "\"" + in_file + ")");
     return doc;
   }
   std::string text;
   try {
     text = read_config_text(parent.string());
   } catch (const std::exception& e) {
-    problems.push_back(where + ": " + e.what());
+    problems.push_back(std::string("extends: ") + e.what() + in_file);
     return doc;
   }
   ordered_json base = parse_json_text(text, parent.string(), problems);
@@ -72,7 +74,7 @@ ordered_json resolve(ordered_json doc, const fs::path& file, std::vector<fs::pat
   base = resolve(std::move(base), parent, chain, problems);
   chain.pop_back();
   if (!base.is_object()) {
-    problems.push_back(where + ": " + parent.string() + " is not a JSON object");
+    problems.push_back("extends: " + parent.string() + " is not a JSON object" + in_file);
     return doc;
   }
   return merge_config(std::move(base), doc);

@@ -69,8 +69,8 @@ TEST_CASE("extends: a cycle is an error naming the files", "[extends]") {
   write(dir / "b.json", R"({"extends": "a.json", "name": "b"})");
   const auto problems = load_problems(dir / "a.json");
   REQUIRE(problems.size() == 1);
-  CHECK(problems[0] == (dir / "b.json").string() + ": extends: a cycle: " + (dir / "a.json").string() + " -> " +
-                           (dir / "b.json").string() + " -> " + (dir / "a.json").string());
+  CHECK(problems[0] == "extends: a cycle: " + (dir / "a.json").string() + " -> " + (dir / "b.json").string() +
+                           " -> " + (dir / "a.json").string());
   write(dir / "self.json", R"({"extends": "./self.json", "name": "s"})");
   CHECK(load_problems(dir / "self.json").at(0).find("a cycle") != std::string::npos);
 }
@@ -79,12 +79,12 @@ TEST_CASE("extends: a bad value or a missing parent is an error naming the file"
   test::TempDir dir;
   write(dir / "n.json", R"({"extends": 3, "name": "n"})");
   CHECK(load_problems(dir / "n.json") ==
-        std::vector<std::string>{(dir / "n.json").string() +
-                                 ": extends: expected the path of a config file (relative to this one), got number 3"});
+        std::vector<std::string>{"extends: expected the path of a config file (relative to this one), got number 3 (in " +
+                                 (dir / "n.json").string() + ")"});
   write(dir / "m.json", R"({"extends": "nowhere.json", "name": "m"})");
   CHECK(load_problems(dir / "m.json") ==
-        std::vector<std::string>{(dir / "m.json").string() + ": extends \"nowhere.json\": no such config file " +
-                                 (dir / "nowhere.json").string()});
+        std::vector<std::string>{"extends: no such config file " + (dir / "nowhere.json").string() +
+                                 " (\"nowhere.json\" in " + (dir / "m.json").string() + ")"});
   write(dir / "broken.json", "{\"name\": ");
   write(dir / "s.json", R"({"extends": "broken.json", "name": "s"})");
   try {
@@ -96,7 +96,7 @@ TEST_CASE("extends: a bad value or a missing parent is an error naming the file"
   write(dir / "list.json", "[1]");
   write(dir / "l.json", R"({"extends": "list.json", "name": "l"})");
   CHECK(load_problems(dir / "l.json").at(0) ==
-        (dir / "l.json").string() + ": extends: " + (dir / "list.json").string() + " is not a JSON object");
+        "extends: " + (dir / "list.json").string() + " is not a JSON object (in " + (dir / "l.json").string() + ")");
 }
 
 TEST_CASE("extends: --set applies after the merge", "[extends]") {

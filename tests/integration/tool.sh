@@ -52,9 +52,32 @@ assert p["compiler"].startswith(("gcc ", "clang ")) and p["build_type"], p
 assert p["command_line"][0].endswith("bnlab") and "--note" in p["command_line"], p
 assert s["data"]["files"] == {}, s["data"]  # synthetic data reads no file
 PY
+expect_status 0 "$BNLAB" info --json
+python3 - "$tmp/last.out" "$status_file" <<'PY' || fail "info --json and status.json disagree on the build"
+import json, sys
+info, status = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+for key in ("git_commit", "git_dirty", "compiler", "build_type"):
+    assert info[key] == status["provenance"][key], key
+PY
 "$BNLAB" plan "$tmp/child.json" | tail -n +2 | cut -d, -f2 | sort >"$tmp/ids"
 [[ $(column "$dir/runs.csv" run_id) == "$(cat "$tmp/ids")" ]] || fail "a note changed the run ids"
 pass "--note and --tag reach status.json and runs.csv, not the run ids; provenance and format_version in status.json"
+
+# --- data checksums: a CRC-32 of each file read, as zlib computes it (when Fashion-MNIST is installed)
+fm=/usr/share/datasets/fashion-mnist
+if [[ -f $fm/train-images-idx3-ubyte.gz ]]; then
+  echo '{"name": "fm", "data": {"train_size": 100, "test_size": 50}, "model": {"hidden": [8]},
+         "train": {"batch_size": 20, "steps": 1, "eval_every": 1}}' >"$tmp/fm.json"
+  expect_status 0 "$BNLAB" run "$tmp/fm.json" --out "$tmp/out" -q
+  python3 - "$(find "$tmp/out/fm" -name status.json)" <<'PY' || fail "data.files checksums"
+import json, sys, zlib
+files = json.load(open(sys.argv[1]))["data"]["files"]
+assert len(files) == 4, files
+for path, checksum in files.items():
+    assert checksum == "crc32:%08x" % zlib.crc32(open(path, "rb").read()), (path, checksum)
+PY
+  pass "status.json: a CRC-32 of each data file read"
+fi
 
 # --- status: done, missing (a new seed), failed, running, stale
 expect_status 0 "$BNLAB" status "$dir" "$tmp/child.json"
