@@ -59,7 +59,7 @@ ordered_json resolve(ordered_json doc, const fs::path& file, std::vector<fs::pat
   }
   if (!fs::is_regular_file(parent, ec)) {
     problems.push_back("extends: no such config file " + parent.string() + " (\"" + value.get<std::string>() +
-                       "\"" + in_file + ")");
+                       "\" in " + file.string() + ")");
     return doc;
   }
   std::string text;
