@@ -75,6 +75,19 @@ TEST_CASE("extends: a cycle is an error naming the files", "[extends]") {
   CHECK(load_problems(dir / "self.json").at(0).find("a cycle") != std::string::npos);
 }
 
+TEST_CASE("extends: a chain longer than kMaxExtendsDepth files is refused", "[extends]") {
+  test::TempDir dir;
+  write(dir / "c0.json", R"({"name": "c0", "train": {"steps": 5}})");
+  for (std::size_t i = 1; i <= kMaxExtendsDepth; ++i)
+    write(dir / ("c" + std::to_string(i) + ".json"),
+          R"({"extends": "c)" + std::to_string(i - 1) + R"(.json", "name": "c)" + std::to_string(i) + R"("})");
+  const auto last = dir / ("c" + std::to_string(kMaxExtendsDepth) + ".json");
+  const auto problems = load_problems(last);
+  REQUIRE(problems.size() == 1);
+  CHECK(problems[0].rfind("extends: more than 16 files in the chain " + last.string() + " -> ", 0) == 0);
+  CHECK(load_problems(dir / ("c" + std::to_string(kMaxExtendsDepth - 1) + ".json")).empty());  // 16 files: fine
+}
+
 TEST_CASE("extends: a bad value or a missing parent is an error naming the file", "[extends]") {
   test::TempDir dir;
   write(dir / "n.json", R"({"extends": 3, "name": "n"})");

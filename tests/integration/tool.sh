@@ -61,6 +61,8 @@ for key in ("git_commit", "git_dirty", "compiler", "build_type"):
 PY
 "$BNLAB" plan "$tmp/child.json" | tail -n +2 | cut -d, -f2 | sort >"$tmp/ids"
 [[ $(column "$dir/runs.csv" run_id) == "$(cat "$tmp/ids")" ]] || fail "a note changed the run ids"
+expect_status 2 "$BNLAB" run "$tmp/child.json" --out "$tmp/out" --tag "two words"
+grep -q "a tag is 1-64 letters, digits" "$tmp/last.err" || { cat "$tmp/last.err"; fail "a bad tag was not refused"; }
 pass "--note and --tag reach status.json and runs.csv, not the run ids; provenance and format_version in status.json"
 
 # --- data checksums: a CRC-32 of each file read, as zlib computes it (when Fashion-MNIST is installed)
@@ -122,6 +124,13 @@ assert runs["aaaaaaaaaaaa"]["stale"] is True, runs["aaaaaaaaaaaa"]
 assert [r for r in s["runs"] if r["state"] == "failed"][0]["error_kind"] == "data"
 PY
 pass "status: running (holder, heartbeat), stale and missing runs; --json"
+
+expect_status 2 "$BNLAB" status "$tmp/nowhere"
+grep -q "no runs/ folder" "$tmp/last.err" || { cat "$tmp/last.err"; fail "status of a folder without runs/"; }
+expect_status 0 "$BNLAB" status "$tmp/nowhere" "$tmp/child.json"
+grep -q "3 runs in the plan: 0 done, 0 diverged, 0 failed, 0 running, 3 missing" "$tmp/last.out" ||
+  { cat "$tmp/last.out"; fail "status of a plan before anything ran"; }
+pass "status: a folder without runs/ is exit 2 unless a plan says what is missing"
 
 # --- clean
 expect_status 0 "$BNLAB" clean "$dir" "$tmp/child.json"
