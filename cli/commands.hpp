@@ -10,6 +10,8 @@ void setup_run(CLI::App& app, int& exit_code);
 void setup_plan(CLI::App& app, int& exit_code);
 void setup_validate(CLI::App& app, int& exit_code);
 void setup_collect(CLI::App& app, int& exit_code);
+void setup_status(CLI::App& app, int& exit_code);
+void setup_clean(CLI::App& app, int& exit_code);
 void setup_summary(CLI::App& app, int& exit_code);
 void setup_compare(CLI::App& app, int& exit_code);
 void setup_verdict(CLI::App& app, int& exit_code);

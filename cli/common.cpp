@@ -14,7 +14,11 @@ namespace bnlab::cli {
 
 namespace {
 std::string g_color = "auto";
-}
+std::vector<std::string> g_command_line;
+}  // namespace
+
+void set_command_line(int argc, char** argv) { g_command_line.assign(argv, argv + argc); }
+const std::vector<std::string>& command_line() { return g_command_line; }
 
 void set_color(const std::string& when) { g_color = when; }
 

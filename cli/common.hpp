@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace bnlab::cli {
 
@@ -13,6 +14,10 @@ enum Exit : int { kOk = 0, kRunFailed = 1, kBadInput = 2, kBadData = 3, kIoFaile
 // non-empty (no-color.org); always and never override NO_COLOR.
 void set_color(const std::string& when);
 bool colors_wanted(bool is_terminal);
+
+// The command line as given (main.cpp sets it), for the provenance in status.json.
+void set_command_line(int argc, char** argv);
+const std::vector<std::string>& command_line();
 
 // -q / -v / SPDLOG_LEVEL: logs go to stderr only.
 void setup_logging(int verbosity);  // -1 quiet (warnings and errors), 0 info, 1 debug

@@ -8,6 +8,7 @@
 
 #include "commands.hpp"
 #include "common.hpp"
+#include "core/build_info.hpp"
 #include "core/runtime.hpp"
 #include "data/dataset.hpp"
 
@@ -23,6 +24,8 @@ void setup_info(CLI::App& app, int& exit_code) {
     std::error_code ec;
     const bool found = fs::exists(dir / "train-images-idx3-ubyte.gz", ec) || fs::exists(dir / "train-images-idx3-ubyte", ec);
     exit_code = kOk;
+    const BuildInfo& build = build_info();
+    const std::string commit = build.git_commit + (!build.git_dirty ? "" : *build.git_dirty ? " (dirty)" : "");
     if (*json_output) {
       const nlohmann::json info = {{"bnlab", BNLAB_VERSION},
                                    {"onednn", dnnl_version()},
@@ -30,11 +33,16 @@ void setup_info(CLI::App& app, int& exit_code) {
                                    {"cores", std::thread::hardware_concurrency()},
                                    {"threads", num_threads()},
                                    {"fashion_mnist_dir", dir.string()},
-                                   {"fashion_mnist_found", found}};
+                                   {"fashion_mnist_found", found},
+                                   {"git_commit", build.git_commit},
+                                   {"git_dirty", build.git_dirty ? nlohmann::json(*build.git_dirty) : nlohmann::json()},
+                                   {"compiler", build.compiler},
+                                   {"build_type", build.build_type}};
       std::cout << info.dump(2) << '\n';
       return;
     }
     std::cout << "bnlab          " << BNLAB_VERSION << '\n'
+              << "built from     " << commit << ", " << build.compiler << ", " << build.build_type << '\n'
               << "oneDNN         " << dnnl_version() << '\n'
               << "oneDNN ISA     " << dnnl_isa() << '\n'
               << "cores          " << std::thread::hardware_concurrency() << '\n'

@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
   // A file grown past `ulimit -f` would kill bnlab with SIGXFSZ without a word; ignored, the write
   // fails with EFBIG and is reported as an I/O error naming the file (exit status 4).
   std::signal(SIGXFSZ, SIG_IGN);
+  bnlab::cli::set_command_line(argc, argv);
   CLI::App app{"bnlab: an experiment runner that measures what Batch Normalization does to training.\n"
                "Write a JSON config, run it, get CSV files (README.md explains every key and column)."};
   app.set_version_flag("--version", std::string("bnlab ") + BNLAB_VERSION);
@@ -24,6 +25,8 @@ int main(int argc, char** argv) {
   bnlab::cli::setup_plan(app, exit_code);
   bnlab::cli::setup_validate(app, exit_code);
   bnlab::cli::setup_collect(app, exit_code);
+  bnlab::cli::setup_status(app, exit_code);
+  bnlab::cli::setup_clean(app, exit_code);
   bnlab::cli::setup_summary(app, exit_code);
   bnlab::cli::setup_compare(app, exit_code);
   bnlab::cli::setup_verdict(app, exit_code);

@@ -1,6 +1,8 @@
 // bnlab run / bnlab plan: expand a config's sweep and run it (or print the plan).
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cctype>
 #include <iostream>
 #include <memory>
 
@@ -25,6 +27,8 @@ struct RunOptions {
   bool force = false;
   bool retry_failed = false;
   bool dry_run = false;
+  std::string note;
+  std::vector<std::string> tags;
   int quiet = 0;
   int verbose = 0;
 };
@@ -53,6 +57,7 @@ int run(const RunOptions& o) {
     runner.threads = o.threads;
     runner.force = o.force;
     runner.retry_failed = o.retry_failed;
+    runner.annotations = {{"note", o.note}, {"tags", o.tags}, {"command_line", command_line()}};
     runner.shard = o.shard_given ? std::optional<Shard>(parse_shard(o.shard)) : shard_from_slurm_env();
     if (o.dry_run) {
       std::cout << plan_csv(select_shard(expand(experiment), runner.shard));
@@ -84,6 +89,16 @@ void setup_run(CLI::App& app, int& exit_code) {
   cmd->add_flag("--retry-failed", o->retry_failed,
                 "Rerun runs whose status is failed (skipped otherwise, except I/O failures: always retried)");
   cmd->add_flag("--dry-run", o->dry_run, "Print the plan as CSV and run nothing");
+  cmd->add_option("--note", o->note, "A note stored with every run this command starts (status.json, runs.csv `note`); "
+                                     "not part of the run id");
+  cmd->add_option("--tag", o->tags, "A tag stored with every run this command starts (status.json, runs.csv `tags`), "
+                                    "repeatable; letters, digits, _ . : -")
+      ->check([](const std::string& tag) -> std::string {
+        const bool ok = !tag.empty() && tag.size() <= 64 && std::all_of(tag.begin(), tag.end(), [](unsigned char c) {
+          return std::isalnum(c) || c == '_' || c == '.' || c == ':' || c == '-';
+        });
+        return ok ? "" : "a tag is 1-64 letters, digits, _ . : or -";
+      });
   cmd->add_flag("-q,--quiet", o->quiet, "Only warnings and errors on stderr");
   cmd->add_flag("-v,--verbose", o->verbose, "Debug logging on stderr");
   cmd->callback([o, shard, &exit_code] {
@@ -96,15 +111,23 @@ void setup_plan(CLI::App& app, int& exit_code) {
   struct PlanOptions {
     std::string config;
     std::vector<std::string> sets;
+    bool resolved = false;
   };
   auto o = std::make_shared<PlanOptions>();
   auto* cmd = app.add_subcommand("plan", "Print the expanded runs (index, run_id, swept values) as CSV on stdout");
   cmd->add_option("config", o->config, "Experiment config (JSON)")->required()->check(CLI::ExistingFile);
   cmd->add_option("--set", o->sets, "Override a config key: KEY=VALUE, repeatable");
+  cmd->add_flag("--resolved", o->resolved,
+                "Print the config as bnlab reads it instead (JSON: extends merged, --set applied)");
   cmd->callback([o, &exit_code] {
     setup_logging(0);
     exit_code = guarded([&] {
-      std::cout << plan_csv(expand(load_experiment(o->config, o->sets)));
+      const Experiment experiment = load_experiment(o->config, o->sets);
+      if (o->resolved) {
+        std::cout << experiment.file.dump(2) << '\n';
+        return static_cast<int>(kOk);
+      }
+      std::cout << plan_csv(expand(experiment));
       return static_cast<int>(kOk);
     });
   });

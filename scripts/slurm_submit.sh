@@ -63,11 +63,9 @@ for s in "${sets[@]}"; do set_args+=(--set "$s"); done
 plan=$("$bnlab" plan "$config" "${set_args[@]}") || die "bnlab plan failed"
 runs=$(($(printf '%s\n' "$plan" | wc -l) - 1))
 [[ $runs -ge 1 ]] || die "the plan has no runs"
-# The experiment's name: the config's "name", or the last --set name=...
-name=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["name"])' "$config")
-for s in "${sets[@]}"; do
-  if [[ $s == name=* ]]; then name=${s#name=}; name=${name#\"}; name=${name%\"}; fi
-done
+# The experiment's name as bnlab resolves it (a config may inherit it through "extends"; --set name=...)
+name=$("$bnlab" plan "$config" "${set_args[@]}" --resolved |
+       python3 -c 'import json, sys; print(json.load(sys.stdin)["name"])') || die "bnlab plan --resolved failed"
 parallel=${BNLAB_MAX_PARALLEL:-$runs}
 logs="$out/$name/slurm"
 mkdir -p "$logs"

@@ -9,6 +9,7 @@
 
 #include "core/errors.hpp"
 #include "core/random.hpp"
+#include "data/checksum.hpp"
 #include "data/idx.hpp"
 #include "data/validation_split.hpp"
 
@@ -91,6 +92,7 @@ DataSplit load_idx_dir(const DataConfig& cfg, const std::filesystem::path& dir, 
   DataSplit split;
   split.name = cfg.dataset;
   split.source = dir.string();
+  for (const auto& path : paths) split.files.emplace_back(path.string(), file_checksum(path));
   // With a validation set the whole file is the pool it is held out of (load_data splits it).
   split.train = read_pair(paths[0], paths[1], cfg.val_size > 0 ? std::nullopt : cfg.train_size, "data.train_size",
                           cfg.dataset);

@@ -31,6 +31,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "data/data_config.hpp"
@@ -56,6 +57,8 @@ struct DataSplit {
   Dataset test;
   std::string name;         // data.dataset
   std::string source;       // directory the files came from, or "generated (seed N)"
+  std::vector<std::pair<std::string, std::string>> files;  // each file read and its checksum
+                                                           // ("crc32:<8 hex>"), for provenance
   double pixel_mean = 0.0;  // standardization statistics of the [0,1]-scaled training pixels
   double pixel_std = 1.0;
 };

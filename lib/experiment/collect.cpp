@@ -22,11 +22,23 @@ const std::vector<std::string>& runs_summary_columns() {
       "steps",           "final_train_loss", "final_train_acc", "final_test_loss",    "final_test_acc",
       "best_test_acc",   "final_val_loss",   "final_val_acc",   "best_val_acc",       "steps_to_target",
       "steps_to_target_on", "diverged_at_step", "wall_s",       "ms_per_step",        "peak_rss_mb",
-      "threads",         "error"};
+      "threads",         "error",            "note",            "tags"};
   return columns;
 }
 
 namespace {
+
+// A runs.csv cell from status.json; tags (a list) as "a;b".
+std::string summary_cell(const json& status, const std::string& column) {
+  const json value = status.value(column, json());
+  if (column != "tags" || !value.is_array()) return csv_cell(value);
+  std::string joined;
+  for (const auto& tag : value) {  // appended piecewise: GCC 12 warns falsely on "" + string (-Wstringop-overflow)
+    if (!joined.empty()) joined.push_back(';');
+    joined.append(tag.is_string() ? tag.get<std::string>() : tag.dump());
+  }
+  return csv_escape(joined);
+}
 
 struct Found {
   fs::path dir;
@@ -160,7 +172,7 @@ CollectResult collect(const fs::path& experiment_dir, const CollectOptions& opti
     const std::string status = f.status["status"].get<std::string>();
     std::vector<std::string> row = {csv_escape(run_id), csv_escape(status)};
     for (auto& cell : swept_cells(f)) row.push_back(std::move(cell));
-    for (const auto& c : runs_summary_columns()) row.push_back(csv_cell(f.status.value(c, json())));
+    for (const auto& c : runs_summary_columns()) row.push_back(summary_cell(f.status, c));
     runs_csv += csv_line(row);
     ++result.runs;
     if (status == "ok") ++result.ok;

@@ -76,7 +76,7 @@ ordered_json claims_schema() {
       {"expect", {{"enum", {"greater", "less", "similar"}}, {"description", "the sign of A - B"}}},
       {"margin", {{"type", "number"}, {"minimum", 0}, {"description", "the smallest difference that matters"}}},
       {"diverged_as", {{"type", "number"}, {"description", "the value a diverged run counts as"}}}};
-  return {{"type", "array"}, {"items", claim}};
+  return {{"type", ordered_json::array({"array", "null"})}, {"items", claim}};  // null: none (drops an extended config's)
 }
 
 }  // namespace
@@ -101,9 +101,31 @@ ordered_json config_json_schema() {
       object = {{"type", "object"}, {"additionalProperties", false}, {"properties", ordered_json::object()}};
     object["properties"][spec.leaf()] = value_schema(spec);
   }
-  properties["sweep"] = {{"type", "object"},
-                         {"description", "dotted config key -> list of values; the runs are the cartesian product"},
-                         {"additionalProperties", {{"type", "array"}, {"minItems", 1}}}};
+  // An axis: a list, a generator object, or (in a config that extends another) null to remove one.
+  const ordered_json spaced = {{"type", "array"}, {"minItems", 3}, {"maxItems", 3}, {"items", {{"type", "number"}}}};
+  const ordered_json axis = {
+      {"type", ordered_json::array({"array", "object", "null"})},
+      {"description", "a list of values, or {\"logspace\"|\"linspace\": [start, stop, count]} or "
+                      "{\"range\": [start, stop(excluded), step]}"},
+      {"minItems", 1},
+      {"minProperties", 1},
+      {"maxProperties", 1},
+      {"additionalProperties", false},
+      {"properties",
+       {{"logspace", spaced},
+        {"linspace", spaced},
+        {"range", {{"type", "array"}, {"minItems", 2}, {"maxItems", 3}, {"items", {{"type", "integer"}}}}}}}};
+  properties["sweep"] = {
+      {"type", "object"},
+      {"description", "dotted config key -> its values; the runs are the cartesian product (README, \"Sweeps\")"},
+      {"properties",
+       {{"zip", {{"type", "object"}, {"description", "keys that vary together: the i-th run takes the i-th value of each"},
+                 {"minProperties", 1}, {"additionalProperties", axis}}},
+        {"exclude", {{"type", "array"}, {"description", "combinations left out: {swept key: value, ...} each"},
+                     {"items", {{"type", "object"}, {"minProperties", 1}}}}}}},
+      {"additionalProperties", axis}};
+  properties["extends"] = {{"type", "string"},
+                           {"description", "a config this one is merged into, relative to this file (README, \"extends\")"}};
   properties["claims"] = claims_schema();
   properties["$schema"] = {{"type", "string"}, {"description", "this schema's location, for editors"}};
   root["properties"] = properties;

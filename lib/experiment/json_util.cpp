@@ -2,6 +2,8 @@
 #include "experiment/json_util.hpp"
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <unordered_set>
 
 #include "core/errors.hpp"
@@ -169,6 +171,17 @@ const json* find_path(const json& doc, std::string_view path) {
 bool path_within(std::string_view path, std::string_view prefix) {
   return path == prefix || (path.size() > prefix.size() && path.substr(0, prefix.size()) == prefix &&
                             path[prefix.size()] == '.');
+}
+
+std::string read_config_text(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw ConfigError(path + ": is a directory, not a config file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(path + ": cannot open the config file");
+  std::string text(kMaxConfigBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  return text;
 }
 
 }  // namespace bnlab

@@ -28,6 +28,11 @@ std::size_t find_too_deep(std::string_view text, std::size_t max_depth = kMaxJso
 nlohmann::ordered_json parse_json_text(const std::string& text, const std::string& source,
                                        std::vector<std::string>& problems);
 
+// The text of a config file, refused (ConfigError naming the file) when it is a directory or
+// unreadable; at most kMaxConfigBytes + 1 bytes are read, so parse_json_text refuses a larger file
+// without reading it all (/dev/zero costs nothing).
+std::string read_config_text(const std::string& path);
+
 // Line and column (both 1-based) of the byte at 1-based offset `byte` in `text`.
 std::pair<std::size_t, std::size_t> line_column(const std::string& text, std::size_t byte);
 

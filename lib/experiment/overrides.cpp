@@ -23,6 +23,7 @@ struct Override {
 std::string key_problem(const std::string& key) {
   if (key.rfind("sweep.", 0) == 0) {
     const std::string axis = key.substr(6);
+    if (axis == "zip" || axis == "exclude") return "";
     if (auto problem = sweep_key_problem(axis)) return "sweep key '" + axis + "': " + *problem;
     return "";
   }
@@ -69,14 +70,42 @@ std::optional<Override> parse_set(const std::string& text, std::vector<std::stri
   return o;
 }
 
-// Removes the sweep axes at, inside or around `key`.
-void drop_axes(ordered_json& doc, const std::string& key) {
+// Removes the sweep axes at, inside or around `key`, in the zip group too. An exclusion that names
+// `key` keeps its other keys when `value` is the excluded one and goes otherwise (it can no longer
+// match); one left with no key goes too (the command line asks for those runs by name).
+void drop_axes(ordered_json& doc, const std::string& key, const ordered_json& value) {
   const auto sweep = doc.find("sweep");
   if (sweep == doc.end() || !sweep->is_object()) return;
-  std::vector<std::string> dropped;
-  for (auto it = sweep->begin(); it != sweep->end(); ++it)
-    if (path_within(it.key(), key) || path_within(key, it.key())) dropped.push_back(it.key());
-  for (const auto& axis : dropped) sweep->erase(axis);
+  const auto hit = [&](const std::string& axis) { return path_within(axis, key) || path_within(key, axis); };
+  const auto drop_from = [&](ordered_json& object) {
+    std::vector<std::string> dropped;
+    for (auto it = object.begin(); it != object.end(); ++it)
+      if (hit(it.key())) dropped.push_back(it.key());
+    for (const auto& axis : dropped) object.erase(axis);
+  };
+  drop_from(*sweep);
+  if (auto zip = sweep->find("zip"); zip != sweep->end() && zip->is_object()) {
+    drop_from(*zip);
+    if (zip->empty()) sweep->erase(zip);
+  }
+  if (auto exclude = sweep->find("exclude"); exclude != sweep->end() && exclude->is_array()) {
+    ordered_json kept = ordered_json::array();
+    for (auto entry : *exclude) {
+      bool matches = true, named = false;
+      if (entry.is_object())
+        for (auto it = entry.begin(); it != entry.end(); ++it)
+          if (hit(it.key())) {
+            named = true;
+            matches = matches && it.key() == key && *it == value;
+          }
+      if (!named) kept.push_back(std::move(entry));
+      else if (matches) {
+        drop_from(entry);
+        if (!entry.empty()) kept.push_back(std::move(entry));
+      }
+    }
+    *exclude = std::move(kept);
+  }
 }
 
 }  // namespace
@@ -99,18 +128,18 @@ void apply_sets(ordered_json& doc, const std::vector<std::string>& sets, std::ve
       sweep[o.key.substr(6)] = std::move(o.value);
     } else {
       const bool sets_a_value = !o.value.is_null();
-      if (auto problem = set_path(doc, o.key, std::move(o.value)); !problem.empty()) {
+      if (auto problem = set_path(doc, o.key, o.value); !problem.empty()) {
         problems.push_back(o.label + ": " + problem);
         continue;
       }
-      if (o.key != "sweep") drop_axes(doc, o.key);
+      if (o.key != "sweep") drop_axes(doc, o.key, o.value);
       // steps <-> epochs: the one set wins over the file's other one, unless both are --set.
       const char* partner = exclusive_partner(o.key);
       const bool partner_set = partner && std::any_of(overrides.begin(), overrides.end(),
                                                       [&](const Override& x) { return x.key == partner; });
       if (partner && sets_a_value && !partner_set) {
         set_path(doc, partner, nullptr);
-        drop_axes(doc, partner);
+        drop_axes(doc, partner, nullptr);
       }
     }
     set_paths.push_back(o.key);

@@ -9,7 +9,9 @@
 //    taken as its text (--set name=2024 gives "2024").
 //  - Overriding a swept key fixes it: --set K=V removes every sweep axis at K, inside K or
 //    containing K, so --set model.norm=batch on a none/batch sweep runs only batch. (The file asked
-//    for the sweep; the command line, written later and for this run, narrows it.)
+//    for the sweep; the command line, written later and for this run, narrows it.) The key leaves
+//    a zip group the same way; an exclude entry naming K keeps its other keys when V is its value
+//    and is dropped otherwise. `sweep.zip` and `sweep.exclude` can be --set whole.
 //  - train.steps and train.epochs exclude each other: setting one to a number unsets the other and
 //    drops its sweep axis, unless the other is --set too (--set train.steps=200 on a config with
 //    "epochs": 2 trains 200 steps).

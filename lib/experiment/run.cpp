@@ -9,6 +9,7 @@
 #include <ctime>
 #include <fstream>
 
+#include "core/build_info.hpp"
 #include "core/runtime.hpp"
 #include "core/errors.hpp"
 #include "experiment/run_claim.hpp"
@@ -88,6 +89,21 @@ void null_non_finite(json& status) {
 
 json optional_json(const std::optional<std::int64_t>& v) { return v ? json(*v) : json(); }
 
+// What built this binary and the command that started the run (plan.json's command_line).
+json provenance(const json& plan) {
+  const BuildInfo& b = build_info();
+  return {{"git_commit", b.git_commit}, {"git_dirty", b.git_dirty ? json(*b.git_dirty) : json()},
+          {"compiler", b.compiler}, {"build_type", b.build_type},
+          {"command_line", plan.value("command_line", json())}};
+}
+
+// --note and --tag of the invocation that started the run, and the provenance.
+void add_annotations(json& status, const json& plan) {
+  status["note"] = plan.value("note", "");
+  status["tags"] = plan.value("tags", json::array());
+  status["provenance"] = provenance(plan);
+}
+
 std::string probe_csv(const ProbeTable& table) {
   std::string text = csv_line(table.columns);
   std::vector<std::string> cells;
@@ -101,8 +117,9 @@ std::string probe_csv(const ProbeTable& table) {
 
 std::string csv_row(const EvalPoint& p) {
   return csv_line({std::to_string(p.step), csv_number(p.epoch), std::to_string(p.samples), csv_number(p.lr),
-                   csv_number(p.train_loss), csv_number(p.train_acc), csv_number(p.test_loss), csv_number(p.test_acc),
-                   csv_number(p.val_loss), csv_number(p.val_acc), csv_number(p.wall_s)});
+                   csv_measurement(p.train_loss), csv_measurement(p.train_acc), csv_measurement(p.test_loss),
+                   csv_measurement(p.test_acc), csv_measurement(p.val_loss), csv_measurement(p.val_acc),
+                   csv_number(p.wall_s)});
 }
 
 // Rewrites metrics.csv after every evaluation, so a killed run shows how far it got.
@@ -154,11 +171,14 @@ void prepare_run_dir(const fs::path& dir, const PlannedRun& run) {
   json swept = json::object();
   for (const auto& [key, value] : run.swept) swept[key] = value;
   write_file_atomic(dir / "config.json", run.resolved.dump(2) + "\n");
-  write_file_atomic(dir / "plan.json", json{{"index", run.index}, {"run_id", run.run_id}, {"swept", swept}}.dump(2) + "\n");
+  json plan = {{"index", run.index}, {"run_id", run.run_id}, {"swept", swept}};
+  for (const auto& [key, value] : run.annotations.items()) plan[key] = value;
+  write_file_atomic(dir / "plan.json", plan.dump(2) + "\n");
 }
 
 json execute_run(const fs::path& dir, DataCache& cache, int threads, const ProgressFn& progress) {
-  json status = {{"status", "failed"}, {"started_at", now_iso8601()}, {"host", hostname()}};
+  json status = {{"format_version", kStatusFormatVersion}, {"status", "failed"}, {"started_at", now_iso8601()},
+                 {"host", hostname()}};
   const auto t0 = std::chrono::steady_clock::now();
   reset_peak_rss();
   try {
@@ -166,6 +186,7 @@ json execute_run(const fs::path& dir, DataCache& cache, int threads, const Progr
     status["run_id"] = plan.at("run_id");
     status["index"] = plan.at("index");
     status["swept"] = plan.at("swept");
+    add_annotations(status, plan);
     const RunConfig config = parse_run_config(json::parse(read_file(dir / "config.json")));
     set_num_threads(threads);
     status["threads"] = num_threads();
@@ -175,6 +196,8 @@ json execute_run(const fs::path& dir, DataCache& cache, int threads, const Progr
     const DataSplit& data = cache.get(config.data, seed);
     status["data"] = {{"source", data.source}, {"train_samples", data.train.n}, {"val_samples", data.validation.n},
                       {"test_samples", data.test.n}};
+    status["data"]["files"] = json::object();
+    for (const auto& [file, checksum] : data.files) status["data"]["files"][file] = checksum;
     auto net = build_model(config.model, config.norm, config.init,
                            {data.train.channels, data.train.height, data.train.width}, data.train.num_classes, seed);
     Trainer trainer(*net, data.train, data.test, config.train, config.optimizer, config.data.batching,
@@ -233,12 +256,14 @@ json execute_run(const fs::path& dir, DataCache& cache, int threads, const Progr
 }
 
 json record_failed_run(const fs::path& dir, const std::string& error, const std::string& error_kind, double wall_s) {
-  json status = {{"status", "failed"}, {"error", error}, {"error_kind", error_kind}, {"host", hostname()},
-                 {"wall_s", wall_s}, {"finished_at", now_iso8601()}};
+  json status = {{"format_version", kStatusFormatVersion}, {"status", "failed"}, {"error", error},
+                 {"error_kind", error_kind}, {"host", hostname()}, {"wall_s", wall_s}, {"finished_at", now_iso8601()}};
+  status["provenance"] = provenance(json::object());
   try {
     const json plan = json::parse(read_file(dir / "plan.json"));
     for (const char* key : {"run_id", "index", "swept"})
       if (plan.contains(key)) status[key] = plan[key];
+    add_annotations(status, plan);
   } catch (const std::exception&) {
     status["run_id"] = dir.filename().string();  // plan.json unreadable: still list the run
   }

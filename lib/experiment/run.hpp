@@ -1,11 +1,15 @@
 // One run of an experiment, in its own folder (DESIGN.md, "Results"):
 //   runs/<run_id>/config.json   the fully resolved run config (written before training)
-//   runs/<run_id>/plan.json     where the run sits in its experiment: plan index and swept values
+//   runs/<run_id>/plan.json     where the run sits in its experiment: plan index and swept values,
+//                               and PlannedRun::annotations (note, tags, command_line)
 //   runs/<run_id>/metrics.csv   one row per evaluation, rewritten (atomically) after each one
 //   runs/<run_id>/<probe>.csv   one per enabled probe
 //   runs/<run_id>/status.json   written last, atomically: ok | diverged | failed, summary numbers,
 //                               timings, peak memory, versions, the error of a failed run, and
-//                               `files`: bytes and rows of each CSV written (run_check.hpp)
+//                               `files`: bytes and rows of each CSV written (run_check.hpp);
+//                               `format_version`, `note`, `tags`, `provenance` (git commit and
+//                               dirty flag, compiler, build type, command line) and the checksum
+//                               of each data file read (`data.files`): README, "status.json"
 //   runs/<run_id>/claim.json    while a process owns the run (run_claim.hpp)
 // A run folder without status.json is unfinished (killed): a rerun starts it again.
 #pragma once
@@ -24,6 +28,10 @@
 namespace bnlab {
 
 struct PlannedRun;
+
+// status.json's format_version: 1 is this layout. A key that changes meaning or goes raises it;
+// added keys do not.
+inline constexpr int kStatusFormatVersion = 1;
 
 // metrics.csv columns of a run, in order.
 const std::vector<std::string>& metrics_columns();

@@ -90,7 +90,8 @@ std::string plural(std::size_t n, const char* one, const char* many) { return n 
 RunReport run_experiment(const Experiment& experiment, const RunnerOptions& options) {
   const fs::path dir = options.out / experiment.name;
   const fs::path runs_dir = dir / "runs";
-  const auto plan = expand(experiment);
+  auto plan = expand(experiment);
+  for (auto& run : plan) run.annotations = options.annotations;
   const auto selected = select_shard(plan, options.shard);
   const int jobs = std::max(1, options.jobs);
   const int threads = options.threads > 0 ? options.threads : std::max(1, available_cpus() / jobs);

@@ -47,6 +47,9 @@ struct RunnerOptions {
   std::optional<Shard> shard;
   bool force = false;
   bool retry_failed = false;
+  // Recorded in plan.json and status.json of every run this call starts (--note, --tag, the command
+  // line; README, "Notes and tags"); not part of the run id.
+  nlohmann::json annotations = nlohmann::json::object();
   ProgressMode progress = ProgressMode::automatic;
   // The bnlab binary that children run (`exec-run`); this process's own by default. Tests, whose
   // binary is not bnlab, point it at the built bnlab.

@@ -5,15 +5,14 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <unordered_map>
 
 #include "core/errors.hpp"
+#include "experiment/extends.hpp"
 #include "experiment/json_util.hpp"
 #include "experiment/overrides.hpp"
 #include "experiment/schema.hpp"
+#include "experiment/sweep_check.hpp"
 #include "experiment/test_selection.hpp"
 #include "probes/registry.hpp"
 
@@ -56,10 +55,18 @@ std::size_t product(const std::vector<std::size_t>& sizes) {
   return n;
 }
 
-std::vector<std::size_t> axis_sizes(const std::vector<SweepAxis>& axes) {
+// The sizes of the plan's dimensions: one per axis, a zip group counting once.
+std::vector<std::size_t> dimension_sizes(const std::vector<SweepAxis>& axes) {
   std::vector<std::size_t> sizes;
-  for (const auto& a : axes) sizes.push_back(a.values.size());
+  for (const auto& a : axes)
+    if (!a.zipped || sizes.empty()) sizes.push_back(a.values.size());
   return sizes;
+}
+
+bool excluded(const std::vector<std::size_t>& digits, const std::vector<Exclusion>& exclude) {
+  return std::any_of(exclude.begin(), exclude.end(), [&](const Exclusion& e) {
+    return std::all_of(e.values.begin(), e.values.end(), [&](const auto& av) { return digits[av.first] == av.second; });
+  });
 }
 
 std::string too_many_runs(std::size_t count) {
@@ -67,112 +74,34 @@ std::string too_many_runs(std::size_t count) {
   return "sweep: " + n + " runs; the limit is " + std::to_string(kMaxRuns);
 }
 
-// A swept section's value: an object whose keys are checked as in the file, reported at
-// sweep.<section>[i].<key>.
-bool section_value_ok(const ordered_json& base, const std::string& section, const json& value,
-                      const std::string& item, std::vector<std::string>& problems) {
-  if (!value.is_object()) {
-    problems.push_back(item + ": expected an object (the whole " + section + " section), got " + describe(value));
-    return false;
-  }
-  ordered_json doc = base.is_object() ? base : ordered_json::object();
-  doc[section] = ordered_json(value);
-  bool ok = true;
-  for (const auto& problem : check_run_config(doc).key_problems)
-    if (problem.rfind(section + ".", 0) == 0) {
-      problems.push_back(item + problem.substr(section.size()));
-      ok = false;
-    }
-  return ok;
-}
-
-// The sweep object -> axes of valid values, each value checked on its own at sweep.<key>[i]. The
-// key of an axis left without a valid value goes to `bad_keys`.
-std::vector<SweepAxis> check_sweep(const ordered_json& sweep, const ordered_json& base,
-                                   std::vector<std::string>& problems, std::vector<std::string>& bad_keys) {
-  std::vector<SweepAxis> axes;
-  if (sweep.is_null()) return axes;  // no sweep (absent or null): one run
-  if (!sweep.is_object()) {
-    problems.push_back("sweep: expected an object (dotted key -> list of values), got " + describe(json(sweep)));
-    return axes;
-  }
-  // Too many runs is known from the list sizes alone: refuse before checking millions of values.
-  std::size_t combinations = 1;
-  std::string sizes;
-  for (auto it = sweep.begin(); it != sweep.end(); ++it)
-    if (it->is_array() && !it->empty()) {
-      if (__builtin_mul_overflow(combinations, it->size(), &combinations)) combinations = SIZE_MAX;
-      sizes += (sizes.empty() ? "" : " x ") + std::to_string(it->size());
-    }
-  if (combinations > kMaxRuns) {
-    problems.push_back("sweep: " + (combinations == SIZE_MAX ? "over " + std::to_string(SIZE_MAX) : std::to_string(combinations)) +
-                       " runs (" + sizes + " values); the limit is " + std::to_string(kMaxRuns));
-    return axes;
-  }
-  for (auto it = sweep.begin(); it != sweep.end(); ++it) {
-    const std::string& key = it.key();
-    const std::string path = "sweep." + key;
-    if (auto problem = sweep_key_problem(key)) {
-      problems.push_back(path + ": " + *problem);
-      continue;
-    }
-    if (!it->is_array()) {
-      problems.push_back(path + ": expected a list of values, got " + describe(json(*it)));
-      continue;
-    }
-    if (it->empty()) {
-      problems.push_back(path + ": empty list; a sweep axis needs at least one value");
-      continue;
-    }
-    // Only paths under probes can nest ("probes" and "probes.x"): the runs would fight over them.
-    const auto overlap = std::find_if(axes.begin(), axes.end(), [&](const SweepAxis& a) {
-      return path_within(key, a.key) || path_within(a.key, key);
-    });
-    if (overlap != axes.end()) {
-      problems.push_back(path + ": overlaps sweep." + overlap->key + "; sweep one or the other");
-      continue;
-    }
-    const KeySpec* spec = find_key(key);  // nullptr for paths under probes: each probe checks them
-    if (!spec && base.is_object()) {
-      ordered_json probe = base;
-      if (auto problem = set_path(probe, key, nullptr); !problem.empty()) {
-        problems.push_back(path + ": cannot be set: " + problem);
-        continue;
-      }
-    }
-    SweepAxis axis{key, {}};
-    std::unordered_map<std::string, std::size_t> file_index;  // canonical text of a kept value -> i
-    for (std::size_t i = 0; i < it->size(); ++i) {
-      const std::string item = path + "[" + std::to_string(i) + "]";
-      const json raw((*it)[i]);
-      std::optional<json> value = spec ? check_value(*spec, raw, item, problems) : std::optional<json>(raw);
-      if (is_section(key) && !section_value_ok(base, key, raw, item, problems)) value.reset();
-      if (!value) continue;
-      const auto [same, added] = file_index.emplace(value->dump(), i);
-      if (!added) {
-        problems.push_back(item + ": same value as " + path + "[" + std::to_string(same->second) +
-                           "] (the run would repeat)");
-        continue;
-      }
-      axis.values.push_back(*value);
-    }
-    if (!axis.values.empty()) axes.push_back(std::move(axis));
-    else bad_keys.push_back(key);
-  }
-  return axes;
-}
-
-// Calls fn(point, digits) for every combination of the values of `relevant` axes (digits[k]: the
-// index of the value of relevant[k]; once with an empty point when there are none).
+// Calls fn(point, digits, runs) once for every combination of the values of the `relevant` axes
+// that runs of the plan have (digits[k]: the index of the value of relevant[k]; runs: how many
+// runs have it), in plan order; once with an empty point when there are none.
 template <typename Fn>
-void for_each_combination(const std::vector<const SweepAxis*>& relevant, Fn&& fn) {
-  std::vector<std::size_t> sizes, digits(relevant.size(), 0);
-  for (const auto* axis : relevant) sizes.push_back(axis->values.size());
-  do {
+void for_each_combination(const std::vector<SweepAxis>& axes, const std::vector<std::vector<std::size_t>>& points,
+                          const std::vector<const SweepAxis*>& relevant, Fn&& fn) {
+  std::vector<std::vector<std::size_t>> combinations;
+  std::vector<std::size_t> runs;
+  std::unordered_map<std::string, std::size_t> index;
+  for (const auto& p : points) {
+    std::vector<std::size_t> digits;
+    std::string key;
+    for (const auto* axis : relevant) {
+      digits.push_back(p[static_cast<std::size_t>(axis - axes.data())]);
+      key += std::to_string(digits.back()) + ",";
+    }
+    const auto [it, added] = index.emplace(key, combinations.size());
+    if (added) {
+      combinations.push_back(std::move(digits));
+      runs.push_back(0);
+    }
+    ++runs[it->second];
+  }
+  for (std::size_t c = 0; c < combinations.size(); ++c) {
     Point point;
-    for (std::size_t k = 0; k < relevant.size(); ++k) point.emplace_back(relevant[k]->key, relevant[k]->values[digits[k]]);
-    fn(point, digits);
-  } while (next_combination(digits, sizes));
+    for (std::size_t k = 0; k < relevant.size(); ++k) point.emplace_back(relevant[k]->key, relevant[k]->values[combinations[c][k]]);
+    fn(point, combinations[c], runs[c]);
+  }
 }
 
 // The problems that rules find on combinations of swept values, each reported once with the runs
@@ -182,15 +111,16 @@ class ProblemGroups {
   ProblemGroups(std::size_t total_runs) : total_runs_(total_runs) {}
 
   void add(const std::string& problem, const std::vector<const SweepAxis*>& relevant,
-           const std::vector<std::size_t>& digits) {
+           const std::vector<std::size_t>& digits, std::size_t runs) {
     auto [it, added] = index_.emplace(problem, groups_.size());
-    if (added) groups_.push_back({problem, relevant, std::vector<std::vector<bool>>(relevant.size()), 0, digits});
+    if (added) groups_.push_back({problem, relevant, std::vector<std::vector<bool>>(relevant.size()), 0, 0, digits});
     Group& g = groups_[it->second];
     for (std::size_t k = 0; k < relevant.size(); ++k) {
       if (g.seen[k].empty()) g.seen[k].resize(relevant[k]->values.size(), false);
       g.seen[k][digits[k]] = true;
     }
     ++g.combinations;
+    g.runs += runs;
   }
 
   void emit(std::vector<std::string>& problems) const {
@@ -203,6 +133,7 @@ class ProblemGroups {
     std::vector<const SweepAxis*> relevant;
     std::vector<std::vector<bool>> seen;  // per relevant axis: which of its values are affected
     std::size_t combinations = 0;
+    std::size_t runs = 0;                 // the runs with an affected combination
     std::vector<std::size_t> first;       // the first affected combination
   };
 
@@ -212,9 +143,7 @@ class ProblemGroups {
     for (std::size_t k = 0; k < g.relevant.size(); ++k)
       first += (first.empty() ? "" : ", ") + g.relevant[k]->key + "=" + g.relevant[k]->values[g.first[k]].dump();
     if (g.combinations == 1) return " (in the runs with " + first + ")";
-    std::size_t relevant_runs = 1;
-    for (const auto* axis : g.relevant) relevant_runs *= axis->values.size();
-    const std::size_t runs = g.combinations * (total_runs_ / relevant_runs);
+    const std::size_t runs = g.runs;
     // Per axis, the values of the affected runs; an axis whose every value is affected is no clue.
     std::string values;
     for (std::size_t k = 0; k < g.relevant.size(); ++k) {
@@ -242,8 +171,10 @@ class ProblemGroups {
 // then the probe settings, against every combination of swept model, train and probe values.
 // Rules that read a key in `bad_keys` (refused values) are not checked: they would see a default.
 void check_rules(const ordered_json& base, const RunConfig& base_config, const std::vector<SweepAxis>& axes,
-                 const std::vector<std::string>& bad_keys, std::vector<std::string>& problems) {
-  ProblemGroups groups(product(axis_sizes(axes)));
+                 const std::vector<Exclusion>& exclude, const std::vector<std::string>& bad_keys,
+                 std::vector<std::string>& problems) {
+  const auto points = plan_points(axes, exclude);
+  ProblemGroups groups(points.size());
   for (const auto& rule : config_rules()) {
     if (reads_any(rule, bad_keys)) continue;
     std::vector<const SweepAxis*> relevant;
@@ -254,8 +185,9 @@ void check_rules(const ordered_json& base, const RunConfig& base_config, const s
       if (auto problem = rule.check(base_config)) problems.push_back(*problem);
       continue;
     }
-    for_each_combination(relevant, [&](const Point& point, const std::vector<std::size_t>& digits) {
-      if (auto problem = rule.check(check_run_config(apply_point(base, point)).config)) groups.add(*problem, relevant, digits);
+    for_each_combination(axes, points, relevant, [&](const Point& point, const std::vector<std::size_t>& digits, std::size_t runs) {
+      if (auto problem = rule.check(check_run_config(apply_point(base, point)).config))
+        groups.add(*problem, relevant, digits, runs);
     });
   }
   const bool probes_swept = std::any_of(axes.begin(), axes.end(), [](const SweepAxis& a) { return path_within(a.key, "probes"); });
@@ -264,9 +196,10 @@ void check_rules(const ordered_json& base, const RunConfig& base_config, const s
     for (const auto& axis : axes)
       for (const char* section : {"probes", "model", "train"})
         if (path_within(axis.key, section)) relevant.push_back(&axis);
-    for_each_combination(relevant, [&](const Point& point, const std::vector<std::size_t>& digits) {
+    for_each_combination(axes, points, relevant, [&](const Point& point, const std::vector<std::size_t>& digits, std::size_t runs) {
       const RunConfig config = point.empty() ? base_config : check_run_config(apply_point(base, point)).config;
-      for (auto& problem : check_probes(config.probes, config.model, config.train)) groups.add(problem, relevant, digits);
+      for (auto& problem : check_probes(config.probes, config.model, config.train))
+        groups.add(problem, relevant, digits, runs);
     });
   }
   groups.emit(problems);
@@ -288,9 +221,10 @@ void mark_set_paths(std::vector<std::string>& problems, const std::vector<std::s
 Experiment parse_experiment(const std::string& text, const std::string& source_name,
                             const std::vector<std::string>& sets) {
   std::vector<std::string> problems;
-  ordered_json doc = parse_json_text(text, source_name, problems);
+  ordered_json doc = resolve_extends(parse_json_text(text, source_name, problems), source_name, problems);
   std::vector<std::string> set_paths;
   apply_sets(doc, sets, problems, set_paths);
+  const ordered_json file = doc;
 
   ordered_json sweep, claims_json;
   if (doc.is_object()) {
@@ -307,15 +241,18 @@ Experiment parse_experiment(const std::string& text, const std::string& source_n
   ConfigCheck base = check_run_config(doc);
   problems.insert(problems.end(), base.key_problems.begin(), base.key_problems.end());
   std::vector<std::string> bad_keys = std::move(base.bad_keys);
-  std::vector<SweepAxis> axes = check_sweep(sweep, doc, problems, bad_keys);
+  std::vector<Exclusion> exclude;
+  std::vector<SweepAxis> axes = check_sweep(sweep, doc, problems, bad_keys, exclude);
   std::vector<Claim> claims;
   if (!claims_json.is_null()) {
     claims = parse_claims(json(claims_json), axes, problems);
     check_claim_selection(claims, base.config.data.val_size, axes, problems);
   }
-  const std::size_t count = product(axis_sizes(axes));
+  const std::size_t count = product(dimension_sizes(axes));
   if (count > kMaxRuns) problems.push_back(too_many_runs(count));
-  else if (doc.is_object()) check_rules(doc, base.config, axes, bad_keys, problems);
+  else if (!exclude.empty() && plan_points(axes, exclude).empty())
+    problems.push_back("sweep.exclude: leaves no run of the " + std::to_string(count) + " combinations");
+  else if (doc.is_object()) check_rules(doc, base.config, axes, exclude, bad_keys, problems);
 
   if (!problems.empty()) {
     mark_set_paths(problems, set_paths);
@@ -327,37 +264,50 @@ Experiment parse_experiment(const std::string& text, const std::string& source_n
     }
     throw ConfigError(std::move(problems));
   }
-  return Experiment{base.config.name, base.config.description, json(doc), std::move(axes), std::move(claims)};
+  return Experiment{base.config.name, base.config.description, json(doc), std::move(axes), std::move(exclude), file,
+                    std::move(claims)};
 }
 
 Experiment load_experiment(const std::string& path, const std::vector<std::string>& sets) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) throw ConfigError(path + ": is a directory, not a config file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(path + ": cannot open the config file");
-  // At most one byte over the limit is read (parse_experiment refuses it): a 40 MB file, or
-  // /dev/zero, costs nothing.
-  std::string text(kMaxConfigBytes + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<std::size_t>(in.gcount()));
-  return parse_experiment(text, path, sets);
+  return parse_experiment(read_config_text(path), path, sets);
 }
 
-std::size_t run_count(const Experiment& experiment) { return product(axis_sizes(experiment.sweep)); }
+std::size_t run_count(const Experiment& experiment) {
+  const std::size_t count = product(dimension_sizes(experiment.sweep));
+  if (count > kMaxRuns || experiment.exclude.empty()) return count;
+  return plan_points(experiment.sweep, experiment.exclude).size();
+}
 
-std::vector<PlannedRun> expand(const Experiment& experiment) {
-  const std::vector<std::size_t> sizes = axis_sizes(experiment.sweep);
+std::vector<std::vector<std::size_t>> plan_points(const std::vector<SweepAxis>& axes, const std::vector<Exclusion>& exclude) {
+  const std::vector<std::size_t> sizes = dimension_sizes(axes);
   const std::size_t count = product(sizes);
   if (count > kMaxRuns) throw ConfigError(too_many_runs(count));
+  std::vector<std::vector<std::size_t>> points;
+  points.reserve(count);
+  std::vector<std::size_t> digits(sizes.size(), 0);  // one per dimension
+  for (std::size_t c = 0; c < count; ++c) {
+    std::vector<std::size_t> point;  // one per axis: a zip group's axes share their dimension's digit
+    std::size_t dim = 0;
+    for (std::size_t k = 0; k < axes.size(); ++k) {
+      if (k > 0 && !axes[k].zipped) ++dim;
+      point.push_back(digits[dim]);
+    }
+    if (!excluded(point, exclude)) points.push_back(std::move(point));
+    next_combination(digits, sizes);
+  }
+  return points;
+}
+
+std::vector<PlannedRun> expand(const Experiment& experiment) {
+  const auto points = plan_points(experiment.sweep, experiment.exclude);
   const ordered_json base(experiment.base);
   std::vector<PlannedRun> runs;
-  runs.reserve(count);
+  runs.reserve(points.size());
   std::unordered_map<std::string, std::size_t> index_of_id;
-  std::vector<std::size_t> digits(sizes.size(), 0);
-  for (std::size_t index = 0; index < count; ++index) {
+  for (std::size_t index = 0; index < points.size(); ++index) {
     Point point;
-    for (std::size_t k = 0; k < sizes.size(); ++k)
-      point.emplace_back(experiment.sweep[k].key, experiment.sweep[k].values[digits[k]]);
+    for (std::size_t k = 0; k < experiment.sweep.size(); ++k)
+      point.emplace_back(experiment.sweep[k].key, experiment.sweep[k].values[points[index][k]]);
     ConfigCheck check = check_run_config(apply_point(base, point));
     if (!check.key_problems.empty() || !check.rule_problems.empty()) {
       std::vector<std::string> problems = std::move(check.key_problems);
@@ -376,7 +326,6 @@ std::vector<PlannedRun> expand(const Experiment& experiment) {
       throw ConfigError("sweep: runs " + std::to_string(it->second) + " and " + std::to_string(index) +
                         " have the same resolved config (run id " + run.run_id + ")");
     runs.push_back(std::move(run));
-    next_combination(digits, sizes);
   }
   return runs;
 }

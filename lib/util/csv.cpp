@@ -24,6 +24,12 @@ std::string csv_number(double value) {
   return std::string(buf, res.ptr);
 }
 
+std::string csv_measurement(double value) {
+  if (std::isnan(value)) return "nan";
+  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
+  return csv_number(value);
+}
+
 std::string csv_cell(const nlohmann::json& value) {
   if (value.is_null()) return "";
   if (value.is_string()) return csv_escape(value.get<std::string>());

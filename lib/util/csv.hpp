@@ -13,7 +13,10 @@
 namespace bnlab {
 
 std::string csv_escape(const std::string& text);
-std::string csv_number(double value);                    // "" for NaN / inf
+std::string csv_number(double value);                    // "" for NaN / inf: no value
+// A measured number (metrics.csv's losses and accuracies): non-finite as nan, inf, -inf, which
+// pandas and Python's float() read back, so a loss that overflowed is told apart from no value.
+std::string csv_measurement(double value);
 std::string csv_cell(const nlohmann::json& value);       // null -> "", string escaped, array as JSON text
 std::string csv_line(const std::vector<std::string>& cells);  // cells already escaped; adds '\n'
 

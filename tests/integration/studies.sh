@@ -39,8 +39,14 @@ for config in "${studies[@]}"; do
     diverged_at_step wall_s ms_per_step peak_rss_mb
   header_has "$dir/metrics.csv" run_id step epoch samples lr train_loss train_acc test_loss test_acc val_loss val_acc \
     wall_s
-  # one column per swept key, named by its dotted path
-  for key in $(python3 -c "import json,sys; print(' '.join(json.load(open(sys.argv[1]))['sweep']))" "$config"); do
+  # one column per swept key, named by its dotted path (from the resolved config: a study may extend
+  # another, and a zip group's keys are columns too)
+  "$BNLAB" plan "$config" --resolved >"$tmp/resolved.json"
+  for key in $(python3 -c "
+import json, sys
+sweep = json.load(open(sys.argv[1]))['sweep']
+keys = [k for k in sweep if k not in ('zip', 'exclude')] + list(sweep.get('zip', {}))
+print(' '.join(keys))" "$tmp/resolved.json"); do
     header_has "$dir/runs.csv" "$key"
     header_has "$dir/metrics.csv" "$key"
   done

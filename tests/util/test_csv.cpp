@@ -45,6 +45,11 @@ TEST_CASE("numbers are plain decimal with the shortest round trip, NaN and inf a
   CHECK(csv_number(std::nan("")) == "");
   CHECK(csv_number(std::numeric_limits<double>::infinity()) == "");
   CHECK(csv_number(-std::numeric_limits<double>::infinity()) == "");
+  // a measured value (metrics.csv) that is non-finite is written as such, not as "no value"
+  CHECK(csv_measurement(std::nan("")) == "nan");
+  CHECK(csv_measurement(std::numeric_limits<double>::infinity()) == "inf");
+  CHECK(csv_measurement(-std::numeric_limits<double>::infinity()) == "-inf");
+  CHECK(csv_measurement(0.25) == "0.25");
   CHECK(std::stod(csv_number(1.0 / 3.0)) == 1.0 / 3.0);
   CHECK(csv_number(1.0 / 3.0).find_first_of("eE") == std::string::npos);
   CHECK(csv_cell(json(3)) == "3");
