@@ -115,25 +115,29 @@ std::string probe_csv(const ProbeTable& table) {
   return text;
 }
 
-std::string csv_row(const EvalPoint& p) {
+// validation: the run has a validation set; without one its cells are empty (not measured), not
+// "nan" (measured and not finite).
+std::string csv_row(const EvalPoint& p, bool validation) {
+  const auto val = [&](double v) { return validation ? csv_measurement(v) : std::string(); };
   return csv_line({std::to_string(p.step), csv_number(p.epoch), std::to_string(p.samples), csv_number(p.lr),
                    csv_measurement(p.train_loss), csv_measurement(p.train_acc), csv_measurement(p.test_loss),
-                   csv_measurement(p.test_acc), csv_measurement(p.val_loss), csv_measurement(p.val_acc),
-                   csv_number(p.wall_s)});
+                   csv_measurement(p.test_acc), val(p.val_loss), val(p.val_acc), csv_number(p.wall_s)});
 }
 
 // Rewrites metrics.csv after every evaluation, so a killed run shows how far it got.
 class MetricsWriter : public TrainObserver {
  public:
-  explicit MetricsWriter(fs::path path) : path_(std::move(path)), text_(csv_line(metrics_columns())) {}
+  MetricsWriter(fs::path path, bool validation)
+      : path_(std::move(path)), validation_(validation), text_(csv_line(metrics_columns())) {}
   void on_eval(const EvalPoint& point) override {
-    text_ += csv_row(point);
+    text_ += csv_row(point, validation_);
     write_file_atomic(path_, text_);
   }
   const std::string& text() const { return text_; }
 
  private:
   fs::path path_;
+  bool validation_;
   std::string text_;
 };
 
@@ -204,7 +208,7 @@ json execute_run(const fs::path& dir, DataCache& cache, int threads, const Progr
                     &data.validation);
     const auto probes = make_probes(config.probes, {*net, data.train, data.test, config.model, config.train});
     for (const auto& probe : probes) trainer.add_observer(probe.get());
-    MetricsWriter metrics(dir / "metrics.csv");  // after the probes: their on_eval runs first
+    MetricsWriter metrics(dir / "metrics.csv", data.validation.n > 0);  // after the probes: their on_eval runs first
     trainer.add_observer(&metrics);
     ProgressObserver progress_observer(progress);
     if (progress) trainer.add_observer(&progress_observer);

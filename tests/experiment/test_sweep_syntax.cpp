@@ -129,7 +129,7 @@ TEST_CASE("a rule is not checked on an excluded combination", "[sweep_syntax]") 
                                 R"(, "exclude": [{"model.norm": "group", "model.hidden": [10]}]})")).empty());
 }
 
-TEST_CASE("--set on a key of a zip group or an exclusion", "[sweep_syntax]") {
+TEST_CASE("sweep syntax: --set on a key of a zip group or an exclusion", "[sweep_syntax]") {
   const std::string text = config_with(R"("train": {"steps": 10}, "sweep": {"model.norm": ["none", "batch"],
       "zip": {"train.batch_size": [16, 32], "optimizer.lr": [0.1, 0.2]},
       "exclude": [{"model.norm": "none", "train.batch_size": 16}]})");
