@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages bnlab needs, only those that are missing.
 #   scripts/setup.sh          build + run (compiler, oneDNN, CLI11, json, spdlog, zlib,
-#                             Fashion-MNIST, matplotlib/pandas for plots)
+#                             Fashion-MNIST, matplotlib/pandas for plots, help2man for the man page)
 #   scripts/setup.sh --test   also what the test suite uses (Catch2; clang, its sanitizer runtimes
 #                             and OpenMP for the fuzzer; slurm-wlm and munge for the Slurm test;
 #                             procps for pgrep/pkill in the integration scripts)
@@ -12,7 +12,8 @@
 set -euo pipefail
 
 packages=(cmake make g++ pkg-config libdnnl-dev ocl-icd-opencl-dev libcli11-dev nlohmann-json3-dev
-          libspdlog-dev libfmt-dev zlib1g-dev dataset-fashion-mnist python3 python3-matplotlib python3-pandas)
+          libspdlog-dev libfmt-dev zlib1g-dev dataset-fashion-mnist python3 python3-matplotlib python3-pandas
+          help2man)
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(catch2 clang libclang-rt-14-dev libomp-dev slurm-wlm munge procps)
 fi
