@@ -29,4 +29,10 @@ expect_status 2 "$BNLAB" bench --batches 1
 expect_status 2 "$BNLAB" bench --sections everything
 grep -q "everything" "$tmp/last.err" || fail "bench: the bad section is not named"
 expect_status 2 "$BNLAB" bench --models vgg
+# any model.norm kind in the steps (the cost per step of batch renorm, group norm, ...)
+expect_status 0 "$BNLAB" bench --sections steps --models cnn --norms batch_renorm,group --batches 2 --threads 1 \
+  --repeats 1 --min-time 0 --warmup 0
+[[ $(cut -d, -f4 "$tmp/last.out" | sort -u | tr '\n' ' ') == "batch_renorm group norm " ]] ||
+  fail "bench: --norms batch_renorm,group gave norms $(cut -d, -f4 "$tmp/last.out" | sort -u | tr '\n' ' ')"
+expect_status 2 "$BNLAB" bench --norms batchnorm
 echo "bench.sh: all passed"
