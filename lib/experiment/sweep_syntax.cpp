@@ -125,7 +125,10 @@ std::vector<Exclusion> parse_exclusions(const json& list, const std::vector<Swee
     }
     Exclusion exclusion;
     bool ok = true;
-    for (const auto& [key, raw] : item.items()) {
+    for (const auto& entry : item.items()) {
+      // (not a structured binding: clang 14, the sanitizer build, rejects capturing one in a lambda)
+      const std::string& key = entry.key();
+      const auto& raw = entry.value();
       const std::string path = at + "." + key;
       const auto axis = std::find_if(axes.begin(), axes.end(), [&](const SweepAxis& a) { return a.key == key; });
       if (axis == axes.end()) {
