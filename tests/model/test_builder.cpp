@@ -8,6 +8,7 @@
 #include "layers/batch_norm.hpp"
 #include "layers/linear.hpp"
 #include "model/builder.hpp"
+#include "model/norms.hpp"
 
 using namespace bnlab;
 
@@ -76,6 +77,20 @@ TEST_CASE("batch and group norm followed by relu apply it themselves unless mode
   m.norm = "batch";
   net = build_model(m, {}, {}, {1, 2, 2}, 2, 1);
   CHECK(kinds(*net) == "linear batch_norm relu linear");
+}
+
+TEST_CASE("only the norm kinds with a relu option are asked to apply the ReLU", "[model]") {
+  CHECK(norm_applies_relu("batch"));
+  CHECK(norm_applies_relu("group"));
+  for (const char* kind : {"none", "layer", "batch_renorm", "ghost_batch", "noisy_batch"}) {
+    INFO(kind);
+    CHECK_FALSE(norm_applies_relu(kind));
+  }
+  CHECK_THROWS_AS(norm_applies_relu("batchnorm"), ConfigError);
+  Rng rng(1);
+  CHECK_THROWS_WITH(make_norm("layer", 8, NormConfig{}, true, rng),
+                    "make_norm: norm 'layer' cannot apply ReLU (ask norm_applies_relu)");
+  CHECK(dynamic_cast<const Norm&>(*make_norm("group", 8, NormConfig{}, true, rng)).relu());
 }
 
 TEST_CASE("BN+ReLU is fused where oneDNN's fused kernel is JIT, else run as two steps", "[model]") {
