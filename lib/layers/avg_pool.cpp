@@ -1,6 +1,7 @@
 #include "layers/avg_pool.hpp"
 
 #include "core/errors.hpp"
+#include "layers/parameterless_backward.hpp"
 
 namespace bnlab {
 
@@ -63,17 +64,7 @@ const Tensor& AvgPool2d::forward(const Tensor& src, Mode mode) {
 }
 
 const Tensor& AvgPool2d::backward(const Tensor& diff_dst, bool need_diff_src) {
-  if (bwd_.empty()) throw Error(kind() + ": backward before a training forward");
-  if (diff_dst.desc() != diff_dst_.get_desc())
-    throw ShapeError(kind() + ": diff_dst " + to_string(diff_dst.dims()) +
-                     " does not have the descriptor of the dst forward returned");
-  if (!need_diff_src) {  // no parameters: diff_src is all backward computes
-    static const Tensor none;
-    return none;
-  }
-  diff_dst_.set_data_handle(diff_dst.data());
-  bwd_.run(ctx_);
-  return diff_src_;
+  return run_parameterless_backward(kind(), bwd_, diff_dst_, diff_dst, need_diff_src, diff_src_, ctx_);
 }
 
 }  // namespace bnlab

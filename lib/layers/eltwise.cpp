@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "core/errors.hpp"
+#include "layers/parameterless_backward.hpp"
 
 namespace bnlab {
 
@@ -70,17 +71,7 @@ const Tensor& Eltwise::forward(const Tensor& src, Mode mode) {
 }
 
 const Tensor& Eltwise::backward(const Tensor& diff_dst, bool need_diff_src) {
-  if (bwd_.empty()) throw Error(activation_ + ": backward before a training forward");
-  if (diff_dst.desc() != diff_dst_.get_desc())
-    throw ShapeError(activation_ + ": diff_dst " + to_string(diff_dst.dims()) +
-                     " does not have the descriptor of the dst forward returned");
-  if (!need_diff_src) {  // no parameters: diff_src is all backward computes
-    static const Tensor none;
-    return none;
-  }
-  diff_dst_.set_data_handle(diff_dst.data());
-  bwd_.run(ctx_);
-  return diff_src_;
+  return run_parameterless_backward(activation_, bwd_, diff_dst_, diff_dst, need_diff_src, diff_src_, ctx_);
 }
 
 }  // namespace bnlab
