@@ -2,8 +2,9 @@
 # Installs what is missing, builds, and runs every test:
 #   0. the folder dependencies: scripts/check_deps.sh over the #include lines (DESIGN.md's picture)
 #   1. the Catch2 suite (ctest) on a Release build in build/ (GCC)
-#   2. the integration tests in tests/integration/*.sh against the Release binary (cli.sh: exit
-#      statuses, kill -9 and resume, --jobs; slurm.sh: a real single-node Slurm cluster;
+#   2. the integration tests in tests/integration/*.sh against the Release binary, several at once
+#      (scripts/run_integration.sh; cli.sh: exit statuses, kill -9 and resume, --jobs; slurm.sh: a
+#      real single-node Slurm cluster;
 #      studies.sh: every study config, shortened, through plot.py; docs.sh: README vs the code;
 #      deps.sh: check_deps.sh catches each kind of forbidden include)
 #   3. the same Catch2 suite under AddressSanitizer + UndefinedBehaviorSanitizer (clang, build-asan/)
@@ -26,11 +27,7 @@ scripts/build.sh -DBNLAB_TESTS=ON  # ON explicitly: scripts/run.sh configures th
 (cd build && ctest --output-on-failure -j "$jobs")
 
 stage "Integration tests"
-for t in tests/integration/*.sh; do
-  [[ -e "$t" ]] || continue
-  echo "-- $t"
-  BNLAB=build/bnlab bash "$t"
-done
+BNLAB=build/bnlab scripts/run_integration.sh  # several at once: most of them wait more than they compute
 
 stage "ASan + UBSan build (clang) and unit tests"
 # -O1 with line tables: sanitizer reports keep file:line, the build stays fast. BNLAB_SANITIZE adds
