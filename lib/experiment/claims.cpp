@@ -169,7 +169,9 @@ const std::vector<std::string>& claim_metrics() {
   // Not best_test_acc: it is selected on the test set (test_selection.hpp).
   static const std::vector<std::string> metrics = {
       "final_train_loss", "final_train_acc",  "final_test_loss", "final_test_acc", "final_val_loss",
-      "final_val_acc",    "best_val_acc",     "steps_to_target", "diverged_at_step", "steps",
+      "final_val_acc",    "best_val_acc",     "precise_test_loss", "precise_test_acc", "precise_val_loss",
+      "precise_val_acc",  "batch_stats_test_loss", "batch_stats_test_acc",
+      "steps_to_target", "diverged_at_step", "steps",
       "wall_s",           "ms_per_step",      "peak_rss_mb"};
   return metrics;
 }

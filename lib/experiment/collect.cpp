@@ -20,7 +20,9 @@ using nlohmann::json;
 const std::vector<std::string>& runs_summary_columns() {
   static const std::vector<std::string> columns = {
       "steps",           "final_train_loss", "final_train_acc", "final_test_loss",    "final_test_acc",
-      "best_test_acc",   "final_val_loss",   "final_val_acc",   "best_val_acc",       "steps_to_target",
+      "best_test_acc",   "final_val_loss",   "final_val_acc",   "best_val_acc",
+      "precise_test_loss", "precise_test_acc", "precise_val_loss", "precise_val_acc",
+      "batch_stats_test_loss", "batch_stats_test_acc",                                "steps_to_target",
       "steps_to_target_on", "diverged_at_step", "wall_s",       "ms_per_step",        "peak_rss_mb",
       "threads",         "error",            "note",            "tags"};
   return columns;

@@ -19,6 +19,7 @@
 #include "experiment/sweep.hpp"
 #include "model/builder.hpp"
 #include "probes/registry.hpp"
+#include "train/precise_bn.hpp"
 #include "train/trainer.hpp"
 
 namespace bnlab {
@@ -152,6 +153,36 @@ class ProgressObserver : public TrainObserver {
   const ProgressFn& fn_;
 };
 
+// Precise BN after a run that finished (train/precise_bn.hpp), when the config asks for it and
+// the network has BN layers: status.json's precise_* and batch_stats_* results and precise_bn.csv,
+// one row per BN layer. Otherwise those results stay null (empty cells: not measured).
+void add_precise_bn(json& status, json& files, const fs::path& dir, const RunConfig& config, Network& net,
+                    const DataSplit& data, const TrainResult& r) {
+  for (const char* key : {"precise_samples", "precise_test_loss", "precise_test_acc", "precise_val_loss",
+                          "precise_val_acc", "batch_stats_test_loss", "batch_stats_test_acc"})
+    status[key] = nullptr;
+  if (config.train.precise_bn_samples == 0 || r.status != "ok" || !has_running_statistics(net)) return;
+  const std::int64_t batch = config.train.batch_size;
+  const PreciseBnResult p = evaluate_precise_bn(
+      net, data.train, data.test, &data.validation,
+      {config.train.precise_bn_samples, config.train.precise_bn_batch > 0 ? config.train.precise_bn_batch : batch}, batch);
+  status["precise_samples"] = p.samples;
+  status["precise_test_loss"] = p.test_precise.loss;
+  status["precise_test_acc"] = p.test_precise.accuracy;
+  status["precise_val_loss"] = p.val_precise.loss;  // NaN (null) without a validation set
+  status["precise_val_acc"] = p.val_precise.accuracy;
+  status["batch_stats_test_loss"] = p.test_batch_stats.loss;
+  status["batch_stats_test_acc"] = p.test_batch_stats.accuracy;
+  std::string text = csv_line({"layer", "path", "channels", "mean_gap", "mean_gap_p90", "var_gap", "var_gap_p90"});
+  for (std::size_t i = 0; i < p.layers.size(); ++i) {
+    const PreciseBnLayer& l = p.layers[i];
+    text += csv_line({std::to_string(i), l.path, std::to_string(l.channels), csv_number(l.mean_gap),
+                      csv_number(l.mean_gap_p90), csv_number(l.var_gap), csv_number(l.var_gap_p90)});
+  }
+  write_file_atomic(dir / "precise_bn.csv", text);
+  files["precise_bn.csv"] = csv_file_record(text);
+}
+
 const char* error_kind(const std::exception& e) {
   if (dynamic_cast<const ConfigError*>(&e)) return "config";
   if (dynamic_cast<const DataError*>(&e)) return "data";
@@ -220,6 +251,8 @@ json execute_run(const fs::path& dir, DataCache& cache, int threads, const Progr
       write_file_atomic(dir / (probe->name() + ".csv"), text);
       files[probe->name() + ".csv"] = csv_file_record(text);
     }
+
+    add_precise_bn(status, files, dir, config, *net, data, r);
 
     status["status"] = r.status;
     status["steps"] = r.steps;

@@ -128,6 +128,8 @@ std::vector<KeySpec> build_schema() {
       field("train.seed", &R::train, &TrainConfig::seed, ge(0), "random seed of initialization, batch order and dropout"),
       field("train.target_accuracy", &R::train, &TrainConfig::target_accuracy, in(0, 1, "(]"), "accuracy that defines steps_to_target: on the validation set with data.val_size, else on the test set (null: not measured)"),
       field("train.divergence_loss", &R::train, &TrainConfig::divergence_loss, gt(0), "a training loss above this (or not finite) ends the run as diverged"),
+      field("train.precise_bn_samples", &R::train, &TrainConfig::precise_bn_samples, ge(0), "after training, recompute each BN layer's running statistics over this many training images with the final weights (precise BN) and report test accuracy with them and with batch statistics (precise_*, batch_stats_* in runs.csv; precise_bn.csv per layer) (0: off)"),
+      field("train.precise_bn_batch", &R::train, &TrainConfig::precise_bn_batch, ge(0), "precise BN: images per batch of the statistics pass (0: train.batch_size)"),
       field("train.max_memory_mb", &R::train, &TrainConfig::max_memory_mb, ge(1), "refuse a run whose estimated memory (model, batch, data) is above this many MB (null: the machine's memory); not part of the run id"),
       top("probes", &R::probes, any(), "probe name -> its settings (each probe checks its own); {} runs none"),
   };
@@ -145,6 +147,17 @@ std::vector<ConfigRule> build_rules() {
       // Absurd lengths: epochs: 2e16 would overflow the step count into a run of 0 steps.
       {{"train.steps", "train.epochs", "train.batch_size", "data.dataset", "data.train_size", "data.val_size"},
        [](const RunConfig& c) { return length_problem(c); }},
+      {{"train.precise_bn_samples", "train.precise_bn_batch", "train.batch_size"},
+       [](const RunConfig& c) -> std::optional<std::string> {
+         if (c.train.precise_bn_samples == 0) return std::nullopt;
+         const std::int64_t batch = c.train.precise_bn_batch > 0 ? c.train.precise_bn_batch : c.train.batch_size;
+         if (batch < 2)
+           return "train.precise_bn_batch: batch statistics need batches of at least 2 images, got " + std::to_string(batch);
+         if (c.train.precise_bn_samples < batch)
+           return "train.precise_bn_samples: " + std::to_string(c.train.precise_bn_samples) +
+                  " images are fewer than one batch of " + std::to_string(batch);
+         return std::nullopt;
+       }},
       // The validation set is held out of the training images and must leave some (validation_split.hpp).
       {{"data.dataset", "data.train_size", "data.val_size"},
        [](const RunConfig& c) { return validation_problem(c); }},

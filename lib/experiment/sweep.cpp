@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <unordered_map>
+#include <utility>
 
 #include "core/errors.hpp"
 #include "experiment/extends.hpp"
@@ -337,9 +338,15 @@ std::string run_id(const json& resolved) {
     // A resource limit, not part of the experiment: the same run under another limit is the same run.
     if (auto train = canonical.find("train"); train != canonical.end() && train->is_object())
       train->erase("max_memory_mb");
-    // data.val_size came later (issue 16): without a validation set a run keeps the id it had before.
-    if (auto data = canonical.find("data"); data != canonical.end() && data->is_object())
-      if (auto val = data->find("val_size"); val != data->end() && *val == 0) data->erase(val);
+    // Keys that came after results existed, left out at their default ("off") value, so that a run
+    // that does not use them keeps the id it had before they came.
+    static const std::vector<std::pair<std::string, std::string>> later_keys = {
+        {"data", "val_size"},                // issue 16: no validation set
+        {"train", "precise_bn_samples"},     // issue 13: no precise BN
+        {"train", "precise_bn_batch"}};
+    for (const auto& [section, key] : later_keys)
+      if (auto sec = canonical.find(section); sec != canonical.end() && sec->is_object())
+        if (auto value = sec->find(key); value != sec->end() && *value == 0) sec->erase(value);
   }
   const std::string text = canonical.dump(-1, ' ', false, json::error_handler_t::replace);
   std::uint64_t hash = 0xcbf29ce484222325ULL;  // FNV-1a offset basis

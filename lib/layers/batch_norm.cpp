@@ -145,6 +145,7 @@ const Tensor& BatchNorm::run_forward(Plan& plan, const Tensor& src, Mode mode) {
                     plan.scale.data(), plan.shift.data());
   plan.fwd.run(ctx_);
   if (mode == Mode::train) update_running_stats(plan);
+  if (mode == Mode::eval_batch_stats && population_) add_to_population(plan);
   return plan.relu ? plan.relu->forward(plan.dst_out, mode) : plan.dst_out;
 }
 
@@ -166,6 +167,26 @@ void BatchNorm::update_running_stats(const Plan& plan) {
     rmean[c] = (1.0f - mom) * rmean[c] + mom * mean[c];
     rvar[c] = (1.0f - mom) * rvar[c] + mom * var[c] * unbias;
   }
+}
+
+void BatchNorm::add_to_population(const Plan& plan) {
+  PopulationStats& pop = *population_;
+  const auto channels = static_cast<std::size_t>(channels_);
+  if (pop.mean.size() != channels) {
+    pop = PopulationStats{0, std::vector<double>(channels, 0.0), std::vector<double>(channels, 0.0)};
+  }
+  // Merging (count n, mean, m2) with a batch of m values, mean mu_b and biased variance var_b:
+  //   delta = mu_b - mean;  mean += delta·m/(n+m);  m2 += var_b·m + delta²·n·m/(n+m)
+  const auto n = static_cast<double>(pop.count);
+  const auto m = static_cast<double>(plan.values_per_channel);
+  const float* mean = plan.mean.data();
+  const float* var = plan.var.data();
+  for (std::size_t c = 0; c < channels; ++c) {
+    const double delta = static_cast<double>(mean[c]) - pop.mean[c];
+    pop.mean[c] += delta * m / (n + m);
+    pop.m2[c] += static_cast<double>(var[c]) * m + delta * delta * n * m / (n + m);
+  }
+  pop.count += plan.values_per_channel;
 }
 
 const Tensor& BatchNorm::run_backward(Plan& plan, const Tensor& diff_dst) {

@@ -34,6 +34,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "layers/eltwise.hpp"
 #include "layers/norm.hpp"
@@ -82,6 +83,18 @@ class BatchNorm : public Norm {
   const std::string& impl(Mode mode) const { return plans_[mode].impl; }
   // Whether the last plan built for `mode` runs ReLU inside the BN primitive.
   bool relu_fused(Mode mode) const { return plans_[mode].relu_fused; }
+
+  // Population statistics of this layer's input, gathered over Mode::eval_batch_stats forwards
+  // (precise BN, Wu & Johnson 2021; train/precise_bn.hpp): per channel the count, mean and sum of
+  // squared deviations m2 (population variance = m2 / count), in double, each batch merged with
+  // Chan et al.'s pairwise update, so the result is exact whatever the batch size and stable
+  // when the mean is large against the spread. A ghost BN adds each chunk.
+  struct PopulationStats {
+    std::int64_t count = 0;
+    std::vector<double> mean, m2;  // (C)
+  };
+  // From now on, every eval_batch_stats forward adds its batch statistics to `into`; nullptr stops.
+  void collect_population_stats(PopulationStats* into) { population_ = into; }
 
   // With ReLU: BN and ReLU run as separate steps from now on (norm.hpp).
   void keep_pre_activation() override { keep_pre_activation_ = true; }
@@ -133,10 +146,12 @@ class BatchNorm : public Norm {
 
  private:
   void update_running_stats(const Plan& plan);
+  void add_to_population(const Plan& plan);
 
   BatchNormOptions options_;
   BatchNormAffinePolicy* policy_ = nullptr;  // owned by the variant (this object's subclass)
   bool keep_pre_activation_ = false;
+  PopulationStats* population_ = nullptr;  // collect_population_stats
   Tensor running_mean_, running_var_;   // (C)
   Tensor ones_, zeros_;                 // (C) identity affine of the statistics-only primitive
   PerMode<Plan> plans_;

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/errors.hpp"
+#include "util/percentile.hpp"
 #include "model/builder.hpp"
 
 namespace bnlab {
@@ -18,14 +19,6 @@ std::vector<std::int64_t> hidden_widths(const ModelConfig& model) {
 }
 }  // namespace
 
-double percentile_of_sorted(const std::vector<float>& sorted, double p) {
-  if (sorted.empty()) return std::nan("");
-  const double pos = p / 100.0 * static_cast<double>(sorted.size() - 1);
-  const auto lo = static_cast<std::size_t>(std::floor(pos));
-  const std::size_t hi = std::min(lo + 1, sorted.size() - 1);
-  const double frac = pos - static_cast<double>(lo);
-  return sorted[lo] + frac * (static_cast<double>(sorted[hi]) - sorted[lo]);
-}
 
 ActivationPercentiles::Settings ActivationPercentiles::read(SettingsReader& reader, const ModelConfig& model) {
   Settings s;

@@ -47,7 +47,4 @@ class ActivationPercentiles : public Probe {
   ProbeTable table_;
 };
 
-// Percentile p (0..100) of `values` (sorted in place), interpolating linearly between order statistics.
-double percentile_of_sorted(const std::vector<float>& sorted, double p);
-
 }  // namespace bnlab

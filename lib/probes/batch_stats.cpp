@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "core/errors.hpp"
+#include "util/percentile.hpp"
 
 namespace bnlab {
 
@@ -19,20 +20,6 @@ struct ChannelSums {
   std::int64_t channels = 0, spatial = 0;
   std::vector<double> sum, sq;
 };
-
-double mean_of(const std::vector<double>& v) {
-  return v.empty() ? std::nan("") : std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
-}
-
-// The 90th percentile, linear between order statistics (numpy's default); sorts v.
-double p90(std::vector<double>& v) {
-  if (v.empty()) return std::nan("");
-  std::sort(v.begin(), v.end());
-  const double pos = 0.9 * static_cast<double>(v.size() - 1);
-  const auto lo = static_cast<std::size_t>(pos);
-  const std::size_t hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
-}
 
 Tensor* buffer_named(Layer& layer, const std::string& name) {
   for (const Buffer& b : layer.buffers())
@@ -141,7 +128,7 @@ void BatchStats::measure(std::int64_t step) {
     };
     auto emit = [&](double batch_size, double draws) {
       table_.rows.push_back({static_cast<double>(step), static_cast<double>(k), batch_size, draws, mean_of(mean_errors),
-                             p90(mean_errors), mean_of(var_errors), p90(var_errors)});
+                             percentile(mean_errors, 90), mean_of(var_errors), percentile(var_errors, 90)});
       mean_errors.clear();
       var_errors.clear();
     };

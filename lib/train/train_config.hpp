@@ -34,6 +34,10 @@ struct TrainConfig {
   std::optional<double> target_accuracy = 0.8;
   double divergence_loss = 1000;
   std::optional<std::int64_t> max_memory_mb;  // refuse a run estimated above this (null: the machine's memory)
+  // Precise BN after training (train/precise_bn.hpp): training images for the population
+  // statistics (0: off) and the batch of that pass (0: batch_size).
+  std::int64_t precise_bn_samples = 0;
+  std::int64_t precise_bn_batch = 0;
 };
 
 // The steps a run trains: `steps`, or ceil(epochs * full batches per epoch), in double so that no

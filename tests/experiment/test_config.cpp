@@ -150,6 +150,16 @@ TEST_CASE("rules between keys", "[config]") {
         std::vector<std::string>{"model.channels: must not be empty when model.arch is 'cnn'"});
 }
 
+TEST_CASE("precise BN needs batches of 2 and at least one batch of images", "[config][precise_bn]") {
+  CHECK(problems_of(config_with(R"("train": {"precise_bn_samples": 10, "batch_size": 60})")) ==
+        std::vector<std::string>{"train.precise_bn_samples: 10 images are fewer than one batch of 60"});
+  CHECK(problems_of(config_with(R"("train": {"precise_bn_samples": 100, "precise_bn_batch": 1})")) ==
+        std::vector<std::string>{"train.precise_bn_batch: batch statistics need batches of at least 2 images, got 1"});
+  CHECK(problems_of(config_with(R"("train": {"precise_bn_samples": 100, "batch_size": 1, "precise_bn_batch": 50})")).empty());
+  CHECK(problems_of(config_with(R"("train": {"precise_bn_samples": -1})")) ==
+        std::vector<std::string>{"train.precise_bn_samples: must be >= 0"});
+}
+
 TEST_CASE("data.val_size must leave training images, also for train_size", "[config][validation]") {
   CHECK(problems_of(config_with(R"("data": {"val_size": -1})")) ==
         std::vector<std::string>{"data.val_size: must be >= 0"});

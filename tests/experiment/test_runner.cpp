@@ -91,6 +91,35 @@ TEST_CASE("the validation columns: filled with data.val_size, empty without; ste
   CHECK(status["data"]["train_samples"] == 200);
 }
 
+TEST_CASE("precise BN: its columns and precise_bn.csv for a BN run, empty cells without BN", "[runner][precise_bn]") {
+  TempDir tmp;
+  const Experiment e = tiny_experiment(R"({"model.norm": ["batch", "none"], "train.precise_bn_samples": [0, 100]})");
+  REQUIRE(run_experiment(e, test_options(tmp.path())).exit_status == 0);
+  const fs::path runs = tmp.path() / "tiny" / "runs.csv";
+  // Plan order: (batch, 0), (batch, 100), (none, 0), (none, 100).
+  REQUIRE(csv_column(runs, "model.norm") == std::vector<std::string>{"batch", "batch", "none", "none"});
+  REQUIRE(csv_column(runs, "train.precise_bn_samples") == std::vector<std::string>{"0", "100", "0", "100"});
+  for (const char* column : {"precise_test_loss", "precise_test_acc", "batch_stats_test_loss", "batch_stats_test_acc"}) {
+    INFO(column);
+    const auto cells = csv_column(runs, column);
+    CHECK(cells[0].empty());
+    CHECK(std::stod(cells[1]) > 0);
+    CHECK(cells[2].empty());
+    CHECK(cells[3].empty());  // no BN layer: nothing to recompute
+  }
+  CHECK(csv_column(runs, "precise_val_acc")[1].empty());  // no validation set
+  const auto plan = expand(e);
+  const fs::path with = tmp.path() / "tiny" / "runs" / plan[1].run_id;
+  CHECK(csv_column(with / "precise_bn.csv", "layer") == std::vector<std::string>{"0"});
+  CHECK(csv_column(with / "precise_bn.csv", "channels") == std::vector<std::string>{"16"});
+  CHECK(read_status(with)["precise_samples"] == 100);
+  CHECK(read_status(with)["files"].contains("precise_bn.csv"));
+  CHECK_FALSE(fs::exists(tmp.path() / "tiny" / "runs" / plan[0].run_id / "precise_bn.csv"));
+  CHECK_FALSE(fs::exists(tmp.path() / "tiny" / "runs" / plan[3].run_id / "precise_bn.csv"));
+  // The EMA evaluation is the same with and without precise BN afterwards.
+  CHECK(csv_column(runs, "final_test_loss")[0] == csv_column(runs, "final_test_loss")[1]);
+}
+
 TEST_CASE("a rerun skips finished runs, and force reruns them all", "[runner]") {
   TempDir tmp;
   const Experiment e = tiny_experiment(R"({"train.seed": [1, 2, 3]})");

@@ -181,6 +181,18 @@ TEST_CASE("run_id: data.val_size 0 keeps the id a run had before the key existed
   CHECK(held_out.run_id != run.run_id);
 }
 
+TEST_CASE("run_id: precise BN keys at 0 keep the id a run had before they existed", "[sweep][precise_bn]") {
+  const auto run = expand(parse_experiment(config_with(R"("data": {"dataset": "synthetic"})"), "a", {}))[0];
+  REQUIRE(run.resolved.at("train").at("precise_bn_samples") == 0);
+  json before = run.resolved;
+  before["train"].erase("precise_bn_samples");
+  before["train"].erase("precise_bn_batch");
+  CHECK(run.run_id == run_id(before));
+  const auto precise = expand(
+      parse_experiment(config_with(R"("data": {"dataset": "synthetic"}, "train": {"precise_bn_samples": 1000})"), "b", {}))[0];
+  CHECK(precise.run_id != run.run_id);
+}
+
 TEST_CASE("load_experiment reads a file, a missing file is a config error", "[sweep]") {
   const auto path = std::filesystem::temp_directory_path() / "bnlab_test_load_experiment.json";
   {

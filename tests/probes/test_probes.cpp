@@ -10,6 +10,7 @@
 #include "synthetic_data.hpp"
 #include "model/builder.hpp"
 #include "probes/activation_percentiles.hpp"
+#include "util/percentile.hpp"
 #include "probes/inference_cost.hpp"
 #include "probes/registry.hpp"
 #include "train/trainer.hpp"
@@ -91,7 +92,7 @@ TEST_CASE("percentiles interpolate between order statistics like numpy", "[probe
   CHECK(percentile_of_sorted(v, 50) == Approx(2.5));
   CHECK(percentile_of_sorted(v, 15) == Approx(1.45));  // position 0.45
   CHECK(percentile_of_sorted(v, 85) == Approx(3.55));  // position 2.55
-  CHECK(percentile_of_sorted({7.0f}, 33) == 7.0);
+  CHECK(percentile_of_sorted(std::vector<float>{7.0f}, 33) == 7.0);
 }
 
 TEST_CASE("probe settings are checked with their JSON paths", "[probes]") {
@@ -305,4 +306,14 @@ TEST_CASE("inference_cost times the trained and the folded net once, at the end,
   CHECK(check_probes(json::parse(R"({"inference_cost": {"repeats": 0, "batch_size": -1}})"), mlp("batch", "relu"), {}) ==
         std::vector<std::string>{"probes.inference_cost.batch_size: must be an integer >= 0, got -1",
                                  "probes.inference_cost.repeats: must be an integer in [1, 100000], got 0"});
+}
+
+TEST_CASE("percentile sorts its input; mean_of averages; both NaN for no values", "[probes]") {
+  std::vector<double> v = {4, 1, 3, 2};
+  CHECK(percentile(v, 90) == Approx(3.7));  // position 2.7 of 1,2,3,4
+  CHECK(v == std::vector<double>{1, 2, 3, 4});
+  CHECK(mean_of({1.0, 2.0, 6.0}) == Approx(3.0));
+  std::vector<double> none;
+  CHECK(std::isnan(percentile(none, 50)));
+  CHECK(std::isnan(mean_of(none)));
 }
