@@ -340,6 +340,13 @@ std::string run_id(const json& resolved) {
     // data.val_size came later (issue 16): without a validation set a run keeps the id it had before.
     if (auto data = canonical.find("data"); data != canonical.end() && data->is_object())
       if (auto val = data->find("val_size"); val != data->end() && *val == 0) data->erase(val);
+    // The keys of layers networks came later (issue 12): at their defaults an mlp or cnn keeps its id.
+    if (auto model = canonical.find("model"); model != canonical.end() && model->is_object()) {
+      static const json later = {{"layers", json::array()}, {"depth", 20},           {"width_multiplier", 1.0},
+                                 {"block", "post_activation"}, {"zero_init_residual", false}, {"convs_per_stage", 2}};
+      for (const auto& [key, default_value] : later.items())
+        if (auto it = model->find(key); it != model->end() && *it == default_value) model->erase(it);
+    }
   }
   const std::string text = canonical.dump(-1, ' ', false, json::error_handler_t::replace);
   std::uint64_t hash = 0xcbf29ce484222325ULL;  // FNV-1a offset basis
