@@ -15,6 +15,7 @@ void setup_clean(CLI::App& app, int& exit_code);
 void setup_summary(CLI::App& app, int& exit_code);
 void setup_compare(CLI::App& app, int& exit_code);
 void setup_verdict(CLI::App& app, int& exit_code);
+void setup_model(CLI::App& app, int& exit_code);
 void setup_info(CLI::App& app, int& exit_code);
 void setup_schema(CLI::App& app, int& exit_code);
 void setup_bench(CLI::App& app, int& exit_code);

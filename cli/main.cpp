@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   bnlab::cli::setup_summary(app, exit_code);
   bnlab::cli::setup_compare(app, exit_code);
   bnlab::cli::setup_verdict(app, exit_code);
+  bnlab::cli::setup_model(app, exit_code);
   bnlab::cli::setup_info(app, exit_code);
   bnlab::cli::setup_schema(app, exit_code);
   bnlab::cli::setup_bench(app, exit_code);

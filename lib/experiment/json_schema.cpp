@@ -48,6 +48,9 @@ ordered_json value_schema(const KeySpec& spec) {
     case ValueType::Boolean:
       s["type"] = "boolean";
       break;
+    case ValueType::List:
+      s["type"] = "array";
+      break;
   }
   if (spec.nullable) {
     const std::string type = s["type"].get<std::string>();

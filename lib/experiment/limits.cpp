@@ -9,6 +9,8 @@
 #include <fstream>
 
 #include "data/dataset.hpp"
+#include "core/errors.hpp"
+#include "model/presets.hpp"
 #include "train/train_config.hpp"
 
 namespace bnlab {
@@ -57,7 +59,7 @@ RunMemory estimate_run_memory(const RunConfig& config) {
   RunMemory m;
   const std::int64_t eval_batch = std::min(kEvalChunk, std::max(data.train_n, data.test_n));
   m.model = estimate_model_memory(config.model, data.channels, data.height, data.width, data.num_classes,
-                                  config.train.batch_size, eval_batch);
+                                  config.train.batch_size, eval_batch, config.norm);
   // The whole pool is read when a validation set is held out of it.
   const double images = static_cast<double>(std::max(data.pool_n, data.train_n + data.val_n) + data.test_n);
   const double pixels = images * static_cast<double>(data.channels * data.height * data.width);
@@ -85,6 +87,20 @@ std::optional<std::string> memory_problem(const RunConfig& config) {
          ", activations of a batch of " + std::to_string(config.train.batch_size) + " " + mb(m.model.train_mb) +
          ", evaluation " + mb(m.model.eval_mb) + ", data " + mb(m.data_mb) + ") but " + limit_text +
          "; make model.hidden/channels/fc or train.batch_size smaller";
+}
+
+std::optional<std::string> layers_problem(const RunConfig& config) {
+  if (!is_layers_arch(config.model.arch)) return std::nullopt;
+  const DataShape data = expected_data_shape(config.data);
+  try {
+    planned_layers(config.model, config.norm, {data.channels, data.height, data.width}, data.num_classes);
+  } catch (const ConfigError& e) {
+    // A rule gives one line (a sweep groups its lines by the runs they concern): the first problem.
+    const auto& all = e.problems();
+    if (all.size() == 1) return all[0];
+    return all[0] + " (and " + std::to_string(all.size() - 1) + " more in the layer entries)";
+  }
+  return std::nullopt;
 }
 
 std::optional<std::string> length_problem(const RunConfig& config) {

@@ -33,6 +33,10 @@ std::int64_t machine_memory_mb();
 // machine_memory_mb()), or of a cnn too deep for its images; nothing when it fits.
 std::optional<std::string> memory_problem(const RunConfig& config);
 
+// The problems of a network of layer entries (model.arch layers, resnet, vgg): its entries, then
+// its shapes, each naming its JSON path; nothing for mlp and cnn or a network that plans.
+std::optional<std::string> layers_problem(const RunConfig& config);
+
 // The problem of a data.val_size that leaves no training images, or too few for data.train_size.
 std::optional<std::string> validation_problem(const RunConfig& config);
 

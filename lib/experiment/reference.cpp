@@ -4,6 +4,7 @@
 
 #include "experiment/config.hpp"
 #include "experiment/schema.hpp"
+#include "model/layer_spec.hpp"
 #include "probes/registry.hpp"
 
 namespace bnlab {
@@ -19,6 +20,7 @@ std::string type_text(const KeySpec& spec) {
     case ValueType::IntegerList: t = "list of integers"; break;
     case ValueType::Object: t = "object"; break;
     case ValueType::Boolean: t = "boolean"; break;
+    case ValueType::List: t = "list"; break;
   }
   return spec.nullable ? t + " or null" : t;
 }
@@ -57,6 +59,10 @@ std::string config_reference_markdown() {
   }
   out << "| `sweep` | object | `{}` | dotted key (or a whole section) → non-empty list of values | runs are the cartesian product, "
          "first key outermost (varies slowest); each value is checked like the key itself |\n";
+  out << "\n**Layer entries** (`model.layers`, README \"Networks\"): each entry is an object with one of these "
+         "keys and an optional `\"name\"` (letters, digits, `_`, `-`; default: the layer kind and a count, "
+         "`conv2d2`).\n\n"
+      << layer_reference_markdown();
   out << "\n**Probes.** `\"probes\": {\"NAME\": {settings}}` enables a probe (`{}` for its defaults); each "
          "writes one long-format CSV into the run folder. Probes only read: a run with a probe follows the same "
          "trajectory as without it. A setting can be swept like any key (`probes.NAME.KEY`).\n\n"

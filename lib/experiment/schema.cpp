@@ -34,6 +34,7 @@ std::string expected_text(const KeySpec& spec) {
     case ValueType::IntegerList: t = "a list of integers"; break;
     case ValueType::Object: t = "an object"; break;
     case ValueType::Boolean: t = "true or false"; break;
+    case ValueType::List: t = "a list"; break;
   }
   return "expected " + t + (spec.nullable ? " or null" : "");
 }
@@ -217,6 +218,9 @@ std::optional<json> check_value(const KeySpec& spec, const json& value, const st
       return value;
     case ValueType::Boolean:
       if (!value.is_boolean()) break;
+      return value;
+    case ValueType::List:  // its entries are checked by a rule (model.layers: layer_spec.hpp)
+      if (!value.is_array()) break;
       return value;
   }
   problems.push_back(path + ": " + expected_text(spec) + ", got " + describe(value));

@@ -20,7 +20,7 @@ struct RunConfig;
 // room for whatever a tool adds to it (a ".tmp-123456" sibling, an archive suffix).
 inline constexpr std::size_t kMaxNameLength = 100;
 
-enum class ValueType { String, Integer, Number, IntegerList, Object, Boolean };
+enum class ValueType { String, Integer, Number, IntegerList, Object, Boolean, List };  // List: any JSON array
 
 // What a value must satisfy beyond its type. For a list, the range applies to every entry.
 struct Constraint {

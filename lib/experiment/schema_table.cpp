@@ -52,6 +52,12 @@ KeySpec top(std::string path, T RunConfig::*member, Constraint c, std::string de
                  [member](RunConfig& r, const json& j) { from_value(r.*member, j); }};
 }
 
+// A key whose value is a JSON list checked by a rule (model.layers).
+KeySpec list(KeySpec spec) {
+  spec.type = ValueType::List;
+  return spec;
+}
+
 KeySpec required(KeySpec spec) {
   spec.required = true;
   return spec;
@@ -94,7 +100,7 @@ std::vector<KeySpec> build_schema() {
       field("data.test_size", &R::data, &DataConfig::test_size, ge(1), "use the first N test images (null: all)"),
       field("data.val_size", &R::data, &DataConfig::val_size, ge(0), "hold out N training images (stratified by class, fixed seed) for validation: best_val_acc and steps_to_target use them; train_size subsets the rest (0: none)"),
       field("data.batching", &R::data, &DataConfig::batching, one_of({"shuffled", "by_class"}), "mini-batches: a new random order every epoch, or each from as few classes as possible"),
-      field("model.arch", &R::model, &ModelConfig::arch, one_of({"mlp", "cnn"}), "network: fully connected (hidden) or convolutional (channels, then fc)"),
+      field("model.arch", &R::model, &ModelConfig::arch, one_of({"mlp", "cnn", "layers", "resnet", "vgg"}), "network: fully connected (hidden), convolutional (channels, then fc), a list of layer entries (layers), or a preset that expands to one (resnet: depth, width_multiplier, block, zero_init_residual; vgg: channels, convs_per_stage, fc); README, \"Networks\""),
       field("model.hidden", &R::model, &ModelConfig::hidden, ge(1), "mlp: hidden layer widths ([] is logistic regression)"),
       field("model.channels", &R::model, &ModelConfig::channels, ge(1), "cnn: output channels of each conv3x3 -> norm -> activation -> maxpool2 block"),
       field("model.fc", &R::model, &ModelConfig::fc, ge(1), "cnn: widths of the fully connected layers after the convolutions"),
@@ -103,6 +109,12 @@ std::vector<KeySpec> build_schema() {
       field("model.norm_position", &R::model, &ModelConfig::norm_position, one_of({"pre_activation", "post_activation"}), "norm before the activation (as in the paper) or after it"),
       field("model.dropout", &R::model, &ModelConfig::dropout, in(0, 1, "[)"), "drop probability after each hidden activation (0: no dropout)"),
       field("model.fuse_norm_relu", &R::model, &ModelConfig::fuse_norm_relu, any(), "a pre-activation batch or group norm applies a following ReLU itself (BN: as one oneDNN primitive where oneDNN has a fast (JIT) fused kernel; GN: in its own kernel) (false: a separate ReLU layer; same numbers)"),
+      list(field("model.layers", &R::model, &ModelConfig::layers, any(), "layers: the network as a list of layer and block entries (README, \"Networks\"); the classifier is appended")),
+      field("model.depth", &R::model, &ModelConfig::depth, ge(8), "resnet: layers with weights, 6n + 2 (n residual blocks per stage): 20, 32, 44, 56, 110"),
+      field("model.width_multiplier", &R::model, &ModelConfig::width_multiplier, gt(0), "resnet: the stage widths 16, 32, 64 times this (rounded)"),
+      field("model.block", &R::model, &ModelConfig::block, one_of({"post_activation", "pre_activation"}), "resnet: conv-norm-relu-conv-norm, add, relu (He et al. 2016a) or norm-relu-conv twice, add (2016b)"),
+      field("model.zero_init_residual", &R::model, &ModelConfig::zero_init_residual, any(), "layers, resnet: the last norm of every residual block's body starts with scale 0 (Goyal et al. 2017)"),
+      field("model.convs_per_stage", &R::model, &ModelConfig::convs_per_stage, ge(1), "vgg: conv3x3 -> norm -> activation layers per entry of channels, before its 2x2 max pooling"),
       field("norm.eps", &R::norm, &NormConfig::eps, gt(0), "added to the variance before the square root"),
       field("norm.momentum", &R::norm, &NormConfig::momentum, in(0, 1, "[]"), "running = (1 - momentum) * running + momentum * batch statistic (PyTorch's meaning)"),
       field("norm.group_size", &R::norm, &NormConfig::group_size, ge(1), "group norm: channels per group"),
@@ -164,9 +176,17 @@ std::vector<ConfigRule> build_rules() {
       // The memory a run needs, from the shapes: a 2,000,000-wide layer is refused here, not after
       // a minute of allocating (limits.hpp).
       {{"model.arch", "model.hidden", "model.channels", "model.fc", "model.norm", "model.norm_position",
-        "model.dropout", "train.batch_size", "train.max_memory_mb", "data.dataset", "data.train_size",
-        "data.test_size", "data.val_size"},
-       [](const RunConfig& c) { return memory_problem(c); }},
+        "model.dropout", "model.layers", "model.depth", "model.width_multiplier", "model.block",
+        "model.convs_per_stage", "model.fuse_norm_relu", "norm.group_size", "train.batch_size",
+        "train.max_memory_mb", "data.dataset", "data.train_size", "data.test_size", "data.val_size"},
+       [](const RunConfig& c) { return layers_problem(c) ? std::nullopt : memory_problem(c); }},
+      // A network of layer entries is parsed, planned and its shapes checked before anything runs
+      // (model/layer_plan.hpp), for every combination of a sweep that touches what it reads.
+      {{"model.arch", "model.layers", "model.depth", "model.width_multiplier", "model.block",
+        "model.zero_init_residual", "model.convs_per_stage", "model.channels", "model.fc", "model.norm",
+        "model.norm_position", "model.activation", "model.dropout", "model.fuse_norm_relu", "norm.group_size",
+        "data.dataset"},
+       [](const RunConfig& c) { return layers_problem(c); }},
       {{"init.scheme", "init.std"},
        [](const RunConfig& c) -> std::optional<std::string> {
          if (c.init.scheme == "normal" && !c.init.std) return "init.std: required when init.scheme is 'normal'";

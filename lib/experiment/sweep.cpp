@@ -338,15 +338,17 @@ std::string run_id(const json& resolved) {
     // A resource limit, not part of the experiment: the same run under another limit is the same run.
     if (auto train = canonical.find("train"); train != canonical.end() && train->is_object())
       train->erase("max_memory_mb");
-    // Keys that came after results existed, left out at their default ("off") value, so that a run
-    // that does not use them keeps the id it had before they came.
-    static const std::vector<std::pair<std::string, std::string>> later_keys = {
-        {"data", "val_size"},                // issue 16: no validation set
-        {"train", "precise_bn_samples"},     // issue 13: no precise BN
-        {"train", "precise_bn_batch"}};
-    for (const auto& [section, key] : later_keys)
+    // Keys that came after results existed, left out at their default value, so that a run that
+    // does not use them keeps the id it had before they came.
+    static const json later_keys = {
+        {"data", {{"val_size", 0}}},                                         // issue 16: no validation set
+        {"train", {{"precise_bn_samples", 0}, {"precise_bn_batch", 0}}},     // issue 13: no precise BN
+        {"model", {{"layers", json::array()}, {"depth", 20}, {"width_multiplier", 1.0},  // issue 12
+                   {"block", "post_activation"}, {"zero_init_residual", false}, {"convs_per_stage", 2}}}};
+    for (const auto& [section, defaults] : later_keys.items())
       if (auto sec = canonical.find(section); sec != canonical.end() && sec->is_object())
-        if (auto value = sec->find(key); value != sec->end() && *value == 0) sec->erase(value);
+        for (const auto& [key, default_value] : defaults.items())
+          if (auto value = sec->find(key); value != sec->end() && *value == default_value) sec->erase(value);
   }
   const std::string text = canonical.dump(-1, ' ', false, json::error_handler_t::replace);
   std::uint64_t hash = 0xcbf29ce484222325ULL;  // FNV-1a offset basis

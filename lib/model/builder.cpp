@@ -9,6 +9,8 @@
 #include "layers/linear.hpp"
 #include "layers/max_pool.hpp"
 #include "model/init.hpp"
+#include "model/layer_builder.hpp"
+#include "model/presets.hpp"
 #include "model/norms.hpp"
 
 namespace bnlab {
@@ -101,6 +103,9 @@ std::unique_ptr<Network> build_model(const ModelConfig& model, const NormConfig&
     }
     named("the classifier (linear " + std::to_string(features) + " -> " + std::to_string(num_classes) + ")",
           [&] { net->add(std::make_unique<Linear>(features, num_classes, true)); });
+  } else if (is_layers_arch(model.arch)) {
+    net = std::make_unique<Network>(input_shape);
+    build_planned(*net, planned_layers(model, norm, input_shape, num_classes), norm, rng);
   } else {
     throw ConfigError("model.arch: unknown architecture '" + model.arch + "'");
   }

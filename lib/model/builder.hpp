@@ -2,6 +2,7 @@
 //   mlp: per hidden width h: linear(h) -> [norm -> act | act -> norm] -> [dropout]; linear(classes)
 //   cnn: per channel count c: conv3x3 pad 1 (c) -> [norm -> act | act -> norm] -> maxpool 2;
 //        flatten; per fc width: linear -> [norm -> act | act -> norm] -> [dropout]; linear(classes)
+//   layers, resnet, vgg: the planned layer entries (presets.hpp, layer_plan.hpp, layer_builder.hpp)
 // A conv/linear directly followed by a norm has no bias (the norm's beta replaces it).
 // With a pre-activation norm followed by ReLU the norm layer applies the ReLU itself where its
 // kind can (model/norms.hpp: batch norm, fused into its oneDNN primitive where oneDNN has a fast

@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "core/errors.hpp"
+#include "model/layer_plan.hpp"
+#include "model/presets.hpp"
 
 namespace bnlab {
 
@@ -51,11 +53,23 @@ void dense_stack(Count& n, const ModelConfig& model, const std::vector<std::int6
   }
 }
 
+// The rows of a planned layers network (classifier included). Image tensors are counted with
+// their channels padded to 16 (the blocked layout a convolution picks) except the data's own.
+void planned_stack(Count& n, const std::vector<LayerRow>& rows) {
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const LayerRow& r = rows[i];
+    const double out_pad = r.shape.size() == 3 ? padded16(static_cast<double>(r.shape[0])) / static_cast<double>(r.shape[0]) : 1;
+    const double in_pad = i == 0 ? 1 : out_pad;  // a layer's input has about its output's channels
+    n.layer(r.in_values * in_pad, r.out_values * out_pad, r.extra_values * out_pad);
+    n.params += static_cast<double>(r.params);
+  }
+}
+
 }  // namespace
 
 ModelMemory estimate_model_memory(const ModelConfig& model, std::int64_t channels, std::int64_t height,
                                   std::int64_t width, std::int64_t num_classes, std::int64_t train_batch,
-                                  std::int64_t eval_batch) {
+                                  std::int64_t eval_batch, const NormConfig& norm) {
   Count n;
   const bool bias = model.norm == "none" || model.norm_position == "post_activation";
   const double sample = static_cast<double>(channels) * static_cast<double>(height) * static_cast<double>(width);
@@ -86,12 +100,18 @@ ModelMemory estimate_model_memory(const ModelConfig& model, std::int64_t channel
     features = c_in * static_cast<double>(h) * static_cast<double>(w);
     n.layer(features, features);  // flatten: a plain copy of the blocked data
     dense_stack(n, model, model.fc, features, bias);
+  } else if (is_layers_arch(model.arch)) {
+    planned_stack(n, layer_rows(planned_layers(model, norm, {channels, height, width}, num_classes)));
+    features = 0;  // the classifier is one of the rows
   } else {
     throw ConfigError("model.arch: unknown architecture '" + model.arch + "'");
   }
   const double classes = static_cast<double>(num_classes);
-  n.params += features * classes + classes;
-  n.layer(features, classes, 2 * classes);  // + the loss's log-probabilities and diff_logits
+  if (features > 0) {
+    n.params += features * classes + classes;
+    n.layer(features, classes);
+  }
+  n.train += 2 * classes;  // the loss's log-probabilities and diff_logits
 
   ModelMemory m;
   m.params = n.params < 9e18 ? static_cast<std::int64_t>(n.params) : INT64_MAX;

@@ -30,10 +30,11 @@ struct ModelMemory {
 };
 
 // input_shape: (C, H, W) of one sample. Throws ConfigError for a cnn with more conv blocks than the
-// image can halve (as build_model does) and for an unknown arch. Sums in double: an absurd width
+// image can halve (as build_model does), a layers network that does not plan (layer_plan.hpp; its
+// rows are counted the same way) and for an unknown arch. Sums in double: an absurd width
 // gives an absurd number, never an overflow.
 ModelMemory estimate_model_memory(const ModelConfig& model, std::int64_t channels, std::int64_t height,
                                   std::int64_t width, std::int64_t num_classes, std::int64_t train_batch,
-                                  std::int64_t eval_batch = kEvalChunk);
+                                  std::int64_t eval_batch = kEvalChunk, const NormConfig& norm = NormConfig{});
 
 }  // namespace bnlab

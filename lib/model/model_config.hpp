@@ -2,6 +2,8 @@
 // Defaults live here only.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -10,7 +12,7 @@
 namespace bnlab {
 
 struct ModelConfig {
-  std::string arch = "mlp";                          // mlp | cnn
+  std::string arch = "mlp";                          // mlp | cnn | layers | resnet | vgg
   std::vector<std::int64_t> hidden{100, 100, 100};   // mlp: hidden layer widths
   std::vector<std::int64_t> channels{16, 32};        // cnn: conv3x3 -> norm -> act -> maxpool2 per entry
   std::vector<std::int64_t> fc{};                    // cnn: hidden fully connected layers after the convs
@@ -19,6 +21,12 @@ struct ModelConfig {
   std::string norm_position = "pre_activation";      // pre_activation | post_activation
   double dropout = 0.0;                              // drop probability after each hidden activation
   bool fuse_norm_relu = true;                        // pre-activation batch/group norm applies the ReLU (builder.hpp)
+  nlohmann::json layers = nlohmann::json::array();   // layers: the network's entries (layer_spec.hpp)
+  std::int64_t depth = 20;                           // resnet: 6n + 2 layers (n blocks per stage)
+  double width_multiplier = 1.0;                     // resnet: stage widths 16, 32, 64 times this
+  std::string block = "post_activation";             // resnet: post_activation (He 2016a) | pre_activation (2016b)
+  bool zero_init_residual = false;                   // every residual block's last norm starts with gamma 0
+  std::int64_t convs_per_stage = 2;                  // vgg: conv3x3 -> norm -> act per stage, then maxpool2
 };
 
 struct NormConfig {

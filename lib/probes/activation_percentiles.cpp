@@ -6,6 +6,7 @@
 #include "core/errors.hpp"
 #include "util/percentile.hpp"
 #include "model/builder.hpp"
+#include "probes/unit_tools.hpp"
 
 namespace bnlab {
 
@@ -27,6 +28,7 @@ ActivationPercentiles::Settings ActivationPercentiles::read(SettingsReader& read
   s.units = reader.integers("units", {0}, 0, "units (neurons, or channels of a conv layer) of that layer");
   s.percentiles = reader.numbers("percentiles", {15, 50, 85}, 0, 100, "percentiles to record, 0..100");
   s.every = reader.integer("every", 50, 1, SettingsReader::kNoMax, "record at step 1 and every this many steps");
+  if (refuse_layers_network(reader, model, "layer")) return s;
   const auto widths = hidden_widths(model);
   const auto n = static_cast<std::int64_t>(widths.size());
   if (n == 0) {

@@ -17,6 +17,7 @@ constexpr std::int64_t kChunk = 1000;  // samples per full forward
 std::vector<std::int64_t> read_hidden_layers(SettingsReader& reader, const ModelConfig& model, bool fc_only,
                                              const std::string& description) {
   auto layers = reader.integers("layers", {}, 0, description);
+  if (refuse_layers_network(reader, model, "layers")) return {};
   const auto conv = hidden_layers_are_conv(model);
   const auto n = static_cast<std::int64_t>(conv.size());
   if (layers.empty()) {

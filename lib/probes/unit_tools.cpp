@@ -6,6 +6,8 @@
 #include <numeric>
 
 #include "core/errors.hpp"
+#include "model/presets.hpp"
+#include "probes/settings.hpp"
 
 namespace bnlab {
 
@@ -107,6 +109,13 @@ double spearman(const std::vector<double>& x, const std::vector<double>& y) {
   }
   if (sxx == 0 || syy == 0) return nan;
   return sxy / std::sqrt(sxx * syy);
+}
+
+bool refuse_layers_network(SettingsReader& reader, const ModelConfig& model, const std::string& key) {
+  if (!is_layers_arch(model.arch)) return false;
+  reader.problem(key, "this probe numbers the hidden layers of model.arch 'mlp' and 'cnn' only, not of a '" + model.arch +
+                          "' network (probes that walk the layers by path, like ics and batch_stats, take any network)");
+  return true;
 }
 
 }  // namespace bnlab

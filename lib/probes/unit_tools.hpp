@@ -18,6 +18,8 @@
 
 namespace bnlab {
 
+class SettingsReader;
+
 struct HiddenLayer {
   std::size_t index = 0;        // network index of the conv2d/linear layer
   bool conv = false;            // conv2d (else linear)
@@ -33,6 +35,12 @@ std::vector<HiddenLayer> hidden_layers(Network& net);
 // What the model config says the hidden layers are: true for a conv block, false for a fully
 // connected layer, in the same order as hidden_layers() (for checking settings before a network exists).
 std::vector<bool> hidden_layers_are_conv(const ModelConfig& model);
+
+// The probes that number hidden layers from the mlp/cnn config (unit_ablation, scale_invariance,
+// activation_percentiles) refuse a network of layer entries (model.arch layers, resnet, vgg),
+// whose "hidden layers" the config does not number: a problem at probes.<name>.<key>. True when
+// the model is refused.
+bool refuse_layers_network(SettingsReader& reader, const ModelConfig& model, const std::string& key);
 
 // A param's "gamma" entry c, or NaN when the layer is null or has no gamma.
 double gamma_of(Layer* norm, std::int64_t c);

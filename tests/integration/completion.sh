@@ -23,6 +23,8 @@ complete_words "" | grep -qx clean || fail "clean is not offered"
 complete_words status --j | grep -qx -- --json || fail "status --json is not offered"
 complete_words --color never run --no | grep -qx -- --note || fail "options after --color VALUE"
 [[ $(complete_words --color a | tr '\n' ' ') == "always auto " ]] || fail "--color values"
+[[ $(complete_words model --fo) == --format ]] || fail "model option: $(complete_words model --fo)"
+[[ $(complete_words model --format c) == csv ]] || fail "--format values: $(complete_words model --format c)"
 pass "subcommands, their options and --color values"
 
 mkdir -p "$tmp/configs/sub"

@@ -11,11 +11,11 @@ if [[ "$expected" != "$actual" ]]; then
   diff <(echo "$expected") <(echo "$actual") >&2 || true
   exit 1
 fi
-for word in run plan validate collect status clean summary compare verdict bench info schema --out --set --jobs --threads --shard --force --retry-failed --dry-run; do
+for word in run plan validate collect status clean summary compare verdict bench info schema model --out --set --jobs --threads --shard --force --retry-failed --dry-run; do
   grep -q -- "$word" README.md || { echo "README.md does not mention '$word'" >&2; exit 1; }
 done
 # every option of every subcommand's --help is in README (by its long name, or its short one)
-for sub in run plan validate collect status clean summary compare verdict info schema bench; do
+for sub in run plan validate collect status clean summary compare verdict info schema bench model; do
   while read -r opt; do
     long=$(grep -oE -- '--[a-z-]+' <<<"$opt")
     short=$(grep -oE '^-[a-zA-Z]' <<<"$opt" || true)

@@ -219,6 +219,16 @@ TEST_CASE("probe settings: every other error path names its key", "[probes]") {
   logistic.hidden = {};
   CHECK(problems_of(R"({"activation_percentiles": {}})", logistic) ==
         std::vector<std::string>{"probes.activation_percentiles.layer: the model has no hidden layer to watch"});
+  // The probes that number hidden layers from the mlp/cnn config refuse a network of layer entries.
+  ModelConfig resnet = model;
+  resnet.arch = "resnet";
+  const std::string refused = "this probe numbers the hidden layers of model.arch 'mlp' and 'cnn' only, not of a 'resnet' "
+                              "network (probes that walk the layers by path, like ics and batch_stats, take any network)";
+  CHECK(problems_of(R"({"activation_percentiles": {}})", resnet) ==
+        std::vector<std::string>{"probes.activation_percentiles.layer: " + refused});
+  CHECK(problems_of(R"({"unit_ablation": {}})", resnet) == std::vector<std::string>{"probes.unit_ablation.layers: " + refused});
+  CHECK(problems_of(R"({"scale_invariance": {}})", resnet) ==
+        std::vector<std::string>{"probes.scale_invariance.layers: " + refused});
   train.batch_size = 1;
   CHECK(problems_of(R"({"train_mode_accuracy": {}})", model) ==
         std::vector<std::string>{"probes.train_mode_accuracy.batch_size: batch statistics need a batch of at least 2, got 1"});
