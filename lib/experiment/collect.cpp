@@ -22,7 +22,8 @@ const std::vector<std::string>& runs_summary_columns() {
       "steps",           "final_train_loss", "final_train_acc", "final_test_loss",    "final_test_acc",
       "best_test_acc",   "final_val_loss",   "final_val_acc",   "best_val_acc",       "steps_to_target",
       "steps_to_target_on", "diverged_at_step", "wall_s",       "ms_per_step",        "peak_rss_mb",
-      "threads",         "error",            "note",            "tags"};
+      "threads",         "error",            "note",            "tags",               "data_s",
+      "build_s",         "train_s",          "eval_s",          "probe_s",            "write_s"};
   return columns;
 }
 
