@@ -11,6 +11,7 @@
 
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <optional>
@@ -164,16 +165,18 @@ void write_cache_file(const fs::path& file, const json& key, const DataSplit& sp
     }
     out.flush();
     if (!out) {
+      const int error_number = errno;  // the message names the reason, not the temporary
       std::error_code ec;
       fs::remove(tmp, ec);
-      throw IoError("cannot write " + tmp.string());
+      throw IoError(std::string("cannot write it: ") + (error_number ? std::strerror(error_number) : "write error"));
     }
   }
   std::error_code ec;
   fs::rename(tmp, file, ec);
   if (ec) {
+    const std::string reason = ec.message();
     fs::remove(tmp, ec);
-    throw IoError("cannot rename " + tmp.string() + " into place: " + ec.message());
+    throw IoError("cannot rename it into place: " + reason);
   }
 }
 
