@@ -20,7 +20,7 @@ RUN_KEYS = {"run_id", "status"}
 RUNS_RESULT_COLUMNS = {"steps", "final_train_loss", "final_train_acc", "final_test_loss", "final_test_acc",
                        "best_test_acc", "final_val_loss", "final_val_acc", "best_val_acc", "steps_to_target",
                        "steps_to_target_on", "diverged_at_step", "wall_s", "ms_per_step", "peak_rss_mb", "threads",
-                       "error", "note", "tags"}
+                       "error", "note", "tags", "data_s", "build_s", "train_s", "eval_s", "probe_s", "write_s"}
 
 
 def is_timing(column):

@@ -5,6 +5,8 @@
 #include <sstream>
 
 #include "core/errors.hpp"
+#include "core/output_buffer.hpp"
+#include "core/setup_clock.hpp"
 
 namespace bnlab {
 
@@ -54,8 +56,20 @@ dnnl::memory allocate(const dnnl::memory::desc& md, Context& ctx) {
 
 }  // namespace
 
-Tensor::Tensor(const dnnl::memory::desc& md, Context& ctx) : mem_(allocate(md, ctx)) { zero(); }
+Tensor::Tensor(const dnnl::memory::desc& md, Context& ctx) {
+  const SetupClock clock;
+  mem_ = allocate(md, ctx);
+  zero();
+}
 Tensor::Tensor(dnnl::memory mem) : mem_(std::move(mem)) {}
+
+Tensor output_buffer(const dnnl::memory::desc& md, Context& ctx) {
+  const bool padded = md.get_size() != static_cast<std::size_t>(product(md.dims())) * sizeof(float) ||
+                      md.data_type() != dnnl::memory::data_type::f32;
+  if (padded) return Tensor(md, ctx);
+  const SetupClock clock;
+  return Tensor(allocate(md, ctx));
+}
 
 Tensor Tensor::plain(const Dims& dims, Context& ctx) { return Tensor(plain_desc(dims), ctx); }
 

@@ -32,7 +32,7 @@ Batcher::Batcher(const Dataset& data, std::int64_t batch_size, Batching mode, st
     throw ConfigError("train.batch_size = " + std::to_string(batch_size) + " is larger than the " +
                       std::to_string(data.n) + " samples of the data set");
   }
-  if (static_cast<std::int64_t>(data.images.size()) != data.n * data.sample_size() ||
+  if (data.pixel_count() != data.n * data.sample_size() ||
       static_cast<std::int64_t>(data.labels.size()) != data.n) {
     throw ShapeError("Batcher: dataset buffers do not match n = " + std::to_string(data.n));
   }

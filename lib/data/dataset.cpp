@@ -72,23 +72,25 @@ Dataset read_pair(const std::filesystem::path& images_path, const std::filesyste
   return d;
 }
 
-DataSplit load_idx_dir(const DataConfig& cfg, const std::filesystem::path& dir, bool fashion) {
+// The four IDX files of `dir`: train images, train labels, test images, test labels.
+std::vector<std::filesystem::path> idx_files(const DataConfig& cfg, const std::filesystem::path& dir, bool fashion) {
   const std::string hint = fashion ? std::string("; ") + kFashionHint : "";
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec)) {
     throw DataError(cfg.dataset + " not found: " + dir.string() + " is not a directory" + hint);
   }
-  std::filesystem::path paths[4];
-  const char* stems[4] = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
-                          "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
-  for (int i = 0; i < 4; ++i) {
-    const auto found = find_idx(dir, stems[i]);
-    if (!found) {
-      throw DataError(cfg.dataset + " not found: " + dir.string() + " has no " + stems[i] +
-                      "(.gz)" + hint);
-    }
-    paths[i] = *found;
+  std::vector<std::filesystem::path> paths;
+  for (const char* stem : {"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+                           "t10k-labels-idx1-ubyte"}) {
+    const auto found = find_idx(dir, stem);
+    if (!found) throw DataError(cfg.dataset + " not found: " + dir.string() + " has no " + stem + "(.gz)" + hint);
+    paths.push_back(*found);
   }
+  return paths;
+}
+
+DataSplit load_idx_dir(const DataConfig& cfg, const std::filesystem::path& dir, bool fashion) {
+  const auto paths = idx_files(cfg, dir, fashion);
   DataSplit split;
   split.name = cfg.dataset;
   split.source = dir.string();
@@ -162,6 +164,13 @@ Dataset generate(std::int64_t n, const std::vector<std::vector<float>>& protos, 
 }  // namespace
 
 std::filesystem::path default_fashion_mnist_dir() { return "/usr/share/datasets/fashion-mnist/"; }
+
+std::vector<std::filesystem::path> data_files(const DataConfig& cfg) {
+  if (cfg.dataset == "fashion-mnist")
+    return idx_files(cfg, cfg.dir ? std::filesystem::path(*cfg.dir) : default_fashion_mnist_dir(), true);
+  if (cfg.dataset == "mnist" && cfg.dir) return idx_files(cfg, *cfg.dir, false);
+  return {};  // synthetic; mnist without data.dir and an unknown name fail in load_data
+}
 
 DataSplit make_synthetic(std::int64_t train_size, std::int64_t test_size, std::uint64_t seed) {
   for (const auto& [size, key] : {std::pair{train_size, "data.train_size"}, std::pair{test_size, "data.test_size"}}) {

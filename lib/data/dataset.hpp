@@ -30,6 +30,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -39,7 +40,12 @@
 namespace bnlab {
 
 struct Dataset {
-  std::vector<float> images;          // (n, channels, height, width) row-major, standardized
+  std::vector<float> images;          // (n, channels, height, width) row-major, standardized;
+                                      // empty when the images are mapped (below)
+  // Set when the images live read-only in a mapped cache file (data_file_cache.hpp) that
+  // `storage` keeps open; same layout as `images`.
+  const float* mapped_images = nullptr;
+  std::shared_ptr<const void> storage;
   std::vector<std::int32_t> labels;   // (n) in [0, num_classes)
   std::int64_t n = 0;
   std::int64_t channels = 1;
@@ -48,7 +54,9 @@ struct Dataset {
   std::int64_t num_classes = 10;
 
   std::int64_t sample_size() const { return channels * height * width; }  // floats per image
-  const float* image(std::int64_t i) const { return images.data() + i * sample_size(); }
+  const float* pixels() const { return mapped_images ? mapped_images : images.data(); }
+  std::int64_t pixel_count() const { return mapped_images ? n * sample_size() : static_cast<std::int64_t>(images.size()); }
+  const float* image(std::int64_t i) const { return pixels() + i * sample_size(); }
 };
 
 struct DataSplit {
@@ -78,6 +86,10 @@ DataShape expected_data_shape(const DataConfig& cfg);
 // dataset, mnist without data.dir, a size larger than the data set) and DataError for missing or
 // corrupt files.
 DataSplit load_data(const DataConfig& cfg, std::uint64_t seed);
+
+// The files load_data reads for `cfg` (images and labels, train then test; empty for synthetic
+// data), found as load_data finds them: DataError when one is missing.
+std::vector<std::filesystem::path> data_files(const DataConfig& cfg);
 
 // Where fashion-mnist is looked up when data.dir is not set.
 std::filesystem::path default_fashion_mnist_dir();

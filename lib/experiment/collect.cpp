@@ -24,7 +24,8 @@ const std::vector<std::string>& runs_summary_columns() {
       "precise_test_loss", "precise_test_acc", "precise_val_loss", "precise_val_acc",
       "batch_stats_test_loss", "batch_stats_test_acc",                                "steps_to_target",
       "steps_to_target_on", "diverged_at_step", "wall_s",       "ms_per_step",        "peak_rss_mb",
-      "threads",         "error",            "note",            "tags"};
+      "threads",         "error",            "note",            "tags",               "data_s",
+      "build_s",         "train_s",          "eval_s",          "probe_s",            "write_s"};
   return columns;
 }
 

@@ -12,6 +12,7 @@
 #include "core/build_info.hpp"
 #include "core/runtime.hpp"
 #include "core/errors.hpp"
+#include "data/data_file_cache.hpp"
 #include "experiment/run_claim.hpp"
 #include "util/csv.hpp"
 #include "experiment/files.hpp"
@@ -34,7 +35,7 @@ const std::vector<std::string>& metrics_columns() {
   return columns;
 }
 
-const DataSplit& DataCache::get(const DataConfig& config, std::uint64_t seed) {
+const DataSplit& DataCache::get(const DataConfig& config, std::uint64_t seed, const fs::path& files) {
   json key = {{"dataset", config.dataset}, {"dir", config.dir ? json(*config.dir) : json()},
               {"train_size", config.train_size ? json(*config.train_size) : json()},
               {"test_size", config.test_size ? json(*config.test_size) : json()}, {"val_size", config.val_size}};
@@ -43,10 +44,19 @@ const DataSplit& DataCache::get(const DataConfig& config, std::uint64_t seed) {
   for (auto it = entries_.begin(); it != entries_.end(); ++it)
     if (it->first == text) {
       entries_.splice(entries_.begin(), entries_, it);
+      last_source_ = "process";
       return *entries_.front().second;
     }
   while (!entries_.empty() && entries_.size() >= std::max<std::size_t>(capacity_, 1)) entries_.pop_back();
-  entries_.emplace_front(text, std::make_unique<DataSplit>(load_data(config, seed)));
+  if (files.empty()) {
+    entries_.emplace_front(text, std::make_unique<DataSplit>(load_data(config, seed)));
+    last_source_ = "none";
+  } else {
+    CachedSplit cached = load_data_cached(config, seed, files);
+    static const char* const names[] = {"reused", "built", "rebuilt", "memory"};
+    last_source_ = names[static_cast<int>(cached.outcome)];
+    entries_.emplace_front(text, std::make_unique<DataSplit>(std::move(cached.split)));
+  }
   return *entries_.front().second;
 }
 
@@ -74,6 +84,10 @@ double peak_rss_mb() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   return static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
 std::string hostname() {
@@ -228,11 +242,17 @@ json execute_run(const fs::path& dir, DataCache& cache, int threads, const Progr
     status["versions"] = {{"bnlab", BNLAB_VERSION}, {"onednn", dnnl_version()}, {"isa", dnnl_isa()}};
 
     const auto seed = static_cast<std::uint64_t>(config.train.seed);
-    const DataSplit& data = cache.get(config.data, seed);
+    auto phase_start = std::chrono::steady_clock::now();
+    // The experiment folder's data cache: every run and job of the sweep maps the same files.
+    const fs::path data_cache_dir = dir.parent_path().parent_path() / kDataCacheFolder;
+    remove_dead_temporaries(data_cache_dir);  // a killed writer's half-written file
+    const DataSplit& data = cache.get(config.data, seed, data_cache_dir);
+    const double data_s = seconds_since(phase_start);
     status["data"] = {{"source", data.source}, {"train_samples", data.train.n}, {"val_samples", data.validation.n},
-                      {"test_samples", data.test.n}};
+                      {"test_samples", data.test.n}, {"cache", cache.last_source()}};
     status["data"]["files"] = json::object();
     for (const auto& [file, checksum] : data.files) status["data"]["files"][file] = checksum;
+    phase_start = std::chrono::steady_clock::now();
     auto net = build_model(config.model, config.norm, config.init,
                            {data.train.channels, data.train.height, data.train.width}, data.train.num_classes, seed);
     Trainer trainer(*net, data.train, data.test, config.train, config.optimizer, config.data.batching,
@@ -243,16 +263,24 @@ json execute_run(const fs::path& dir, DataCache& cache, int threads, const Progr
     trainer.add_observer(&metrics);
     ProgressObserver progress_observer(progress);
     if (progress) trainer.add_observer(&progress_observer);
+    const double construct_s = seconds_since(phase_start);
     const TrainResult r = trainer.run();
     // What the run wrote, so that collect can tell a whole file from a damaged one (run_check.hpp).
+    phase_start = std::chrono::steady_clock::now();
     json files = {{"metrics.csv", csv_file_record(metrics.text())}};
     for (const auto& probe : probes) {
       const std::string text = probe_csv(probe->table());
       write_file_atomic(dir / (probe->name() + ".csv"), text);
       files[probe->name() + ".csv"] = csv_file_record(text);
     }
+    // Observers are timed one by one: the probes come first, then the metrics writer.
+    double probe_s = 0;
+    for (std::size_t i = 0; i < probes.size(); ++i) probe_s += r.observer_s.at(i);
+    const double write_s = seconds_since(phase_start) + r.observer_s.at(probes.size());
 
+    phase_start = std::chrono::steady_clock::now();
     add_precise_bn(status, files, dir, config, *net, data, r);
+    const double precise_s = seconds_since(phase_start);  // its pass and evaluations: part of eval_s
 
     status["status"] = r.status;
     status["steps"] = r.steps;
@@ -269,10 +297,16 @@ json execute_run(const fs::path& dir, DataCache& cache, int threads, const Progr
     status["steps_to_target_on"] = r.steps_to_target_on;
     status["diverged_at_step"] = optional_json(r.diverged_at_step);
     status["ms_per_step"] = r.ms_per_step;
-    status["probe_s"] = r.probe_s;
-    // Share of the training time (evaluation included) spent in observers, and each probe's seconds:
-    // probes are the first observers added, in order.
-    status["probe_share"] = r.wall_s > 0 ? r.probe_s / r.wall_s : 0.0;
+    // Where the run's time went (README, "Results"): phases that do not overlap, so their sum is
+    // at most wall_s; the rest is bookkeeping (config, status, progress).
+    status["data_s"] = data_s;
+    status["build_s"] = construct_s + r.setup_s;
+    status["train_s"] = r.train_s;
+    status["eval_s"] = r.eval_s + precise_s;
+    status["probe_s"] = probe_s;
+    status["write_s"] = write_s;
+    // Share of the training time (evaluation included) spent in probes, and each probe's seconds.
+    status["probe_share"] = r.wall_s > 0 ? probe_s / r.wall_s : 0.0;
     status["probe_s_by_name"] = json::object();
     for (std::size_t i = 0; i < probes.size(); ++i) status["probe_s_by_name"][probes[i]->name()] = r.observer_s.at(i);
     status["params"] = net->num_params();

@@ -9,8 +9,10 @@
 //                               `files`: bytes and rows of each CSV written (run_check.hpp);
 //                               `format_version`, `note`, `tags`, `provenance` (git commit and
 //                               dirty flag, compiler, build type, command line) and the checksum
-//                               of each data file read (`data.files`): README, "status.json"
+//                               of each data file read (`data.files`): README, "status.json";
+//                               the phases of the run's time (data_s ... write_s: README, "Results")
 //   runs/<run_id>/claim.json    while a process owns the run (run_claim.hpp)
+//   .data_cache/                the experiment's data cache files (data/data_file_cache.hpp)
 // A run folder without status.json is unfinished (killed): a rerun starts it again.
 #pragma once
 
@@ -29,6 +31,9 @@ namespace bnlab {
 
 struct PlannedRun;
 
+// The folder of an experiment that holds its data cache files (data/data_file_cache.hpp).
+inline constexpr const char* kDataCacheFolder = ".data_cache";
+
 // status.json's format_version: 1 is this layout. A key that changes meaning or goes raises it;
 // added keys do not.
 inline constexpr int kStatusFormatVersion = 1;
@@ -39,13 +44,19 @@ const std::vector<std::string>& metrics_columns();
 // Loaded data sets, shared by the runs of one process that ask for the same data. Keeps the
 // `capacity` most recently used ones (synthetic data differs per seed: a long seed sweep must not
 // keep them all). A reference from get() stays valid until the next get().
+// With a `files` folder, data not held here come from the cache files there, shared by every
+// process of a sweep (data/data_file_cache.hpp); without one they are loaded.
 class DataCache {
  public:
   explicit DataCache(std::size_t capacity = 4) : capacity_(capacity) {}
-  const DataSplit& get(const DataConfig& config, std::uint64_t seed);
+  const DataSplit& get(const DataConfig& config, std::uint64_t seed, const std::filesystem::path& files = {});
+  // Where the last get() found its data: "process" (held here), "reused", "built", "rebuilt",
+  // "memory" (data_file_cache.hpp's CacheOutcome) or "none" (loaded without a folder).
+  const std::string& last_source() const { return last_source_; }
 
  private:
   std::size_t capacity_;
+  std::string last_source_ = "none";
   std::list<std::pair<std::string, std::unique_ptr<DataSplit>>> entries_;  // most recent first
 };
 

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "core/errors.hpp"
+#include "core/output_buffer.hpp"
 
 namespace bnlab {
 
@@ -62,7 +63,7 @@ void BatchNorm::build(Plan& plan, const dnnl::memory::desc& src_md, Mode mode, b
   plan.reorder_src = dims.size() == 4 && data_md != src_md;
   plan.values_per_channel = dims.size() == 2 ? dims[0] : dims[0] * dims[2] * dims[3];
   plan.src = dnnl::memory(data_md, eng, nullptr);
-  plan.dst = Tensor(data_md, ctx_);
+  plan.dst = output_buffer(data_md, ctx_);
   plan.dst_out = dims.size() == 2 ? plan.dst.view(src_md) : plan.dst;
   if (plan.scale.empty()) {
     plan.scale = policy_ ? plain_c() : gamma_.value;
@@ -119,7 +120,7 @@ void BatchNorm::build(Plan& plan, const dnnl::memory::desc& src_md, Mode mode, b
   const dnnl::batch_normalization_backward::primitive_desc bwd_pd(
       {dnnl::prop_kind::backward, data_md, data_md, eps, bwd_flags}, eng, stats_first ? stats_pd : fwd_pd);
   plan.diff_dst = dnnl::memory(data_md, eng, nullptr);
-  plan.diff_src = Tensor(data_md, ctx_);
+  plan.diff_src = output_buffer(data_md, ctx_);
   plan.diff_src_out = dims.size() == 2 ? plan.diff_src.view(src_md) : plan.diff_src;  // replaced when reordered
   std::unordered_map<int, dnnl::memory> bwd_args{
       {DNNL_ARG_SRC, plan.src}, {DNNL_ARG_DIFF_DST, plan.diff_dst}, {DNNL_ARG_MEAN, plan.mean.mem()},

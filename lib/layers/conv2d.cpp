@@ -1,6 +1,7 @@
 #include "layers/conv2d.hpp"
 
 #include "core/errors.hpp"
+#include "core/output_buffer.hpp"
 
 namespace bnlab {
 
@@ -59,7 +60,7 @@ void Conv2d::build(Plan& plan, const dnnl::memory::desc& src_md, Mode mode) {
   plan.src = dnnl::memory(src_md, eng, nullptr);
   plan.conv_src.read_as(plan.src, fwd_pd.src_desc(), ctx_);
   plan.conv_weights.read_as(weight_.value.mem(), fwd_pd.weights_desc(), ctx_);
-  plan.dst = Tensor(fwd_pd.dst_desc(), ctx_);
+  plan.dst = output_buffer(fwd_pd.dst_desc(), ctx_);
   plan.impl = fwd_pd.impl_info_str();
   std::unordered_map<int, dnnl::memory> fwd_args{{DNNL_ARG_SRC, plan.conv_src.mem()},
                                                  {DNNL_ARG_WEIGHTS, plan.conv_weights.mem()},
@@ -69,7 +70,7 @@ void Conv2d::build(Plan& plan, const dnnl::memory::desc& src_md, Mode mode) {
   if (mode != Mode::train) return;
 
   diff_dst_ = dnnl::memory(fwd_pd.dst_desc(), eng, nullptr);
-  diff_src_ = Tensor(src_md, ctx_);
+  diff_src_ = output_buffer(src_md, ctx_);
   const dnnl::convolution_backward_data::primitive_desc data_pd(
       {direct, src_any, w_any, dst_any, strides, pad, pad}, eng, fwd_pd);
   data_diff_dst_.read_as(diff_dst_, data_pd.diff_dst_desc(), ctx_);

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "core/errors.hpp"
+#include "core/output_buffer.hpp"
 #include "layers/parameterless_backward.hpp"
 
 namespace bnlab {
@@ -48,7 +49,7 @@ void Eltwise::build(Plan& plan, const dnnl::memory::desc& src_md, Mode mode) {
   const dnnl::eltwise_forward::primitive_desc fwd_pd({kind, algorithm_, src_md, 0.0f, 0.0f}, eng);
   plan.src_md = src_md;
   plan.src = dnnl::memory(src_md, eng, nullptr);
-  plan.dst = Tensor(fwd_pd.dst_desc(), ctx_);
+  plan.dst = output_buffer(fwd_pd.dst_desc(), ctx_);
   plan.impl = fwd_pd.impl_info_str();
   plan.fwd = Step(make_primitive<dnnl::eltwise_forward>(fwd_pd), {{DNNL_ARG_SRC, plan.src}, {DNNL_ARG_DST, plan.dst.mem()}});
   if (mode != Mode::train) return;
@@ -56,7 +57,7 @@ void Eltwise::build(Plan& plan, const dnnl::memory::desc& src_md, Mode mode) {
   const bool use_dst = algorithm_ != alg::eltwise_relu;
   const dnnl::eltwise_backward::primitive_desc bwd_pd({algorithm_, src_md, src_md, 0.0f, 0.0f}, eng, fwd_pd);
   diff_dst_ = dnnl::memory(bwd_pd.diff_dst_desc(), eng, nullptr);
-  diff_src_ = Tensor(bwd_pd.diff_src_desc(), ctx_);
+  diff_src_ = output_buffer(bwd_pd.diff_src_desc(), ctx_);
   bwd_ = Step(make_primitive<dnnl::eltwise_backward>(bwd_pd),
               {{use_dst ? DNNL_ARG_DST : DNNL_ARG_SRC, use_dst ? plan.dst.mem() : plan.src},
                {DNNL_ARG_DIFF_DST, diff_dst_}, {DNNL_ARG_DIFF_SRC, diff_src_.mem()}});

@@ -1,6 +1,7 @@
 #include "layers/linear.hpp"
 
 #include "core/errors.hpp"
+#include "core/output_buffer.hpp"
 
 namespace bnlab {
 
@@ -37,7 +38,7 @@ void Linear::build(Plan& plan, const dnnl::memory::desc& src_md, Mode mode) {
   const ip::inner_product_forward::primitive_desc fwd_pd(fwd_desc, eng);
   plan.src_md = src_md;
   plan.src = dnnl::memory(src_md, eng, nullptr);
-  plan.dst = Tensor(dst_md, ctx_);
+  plan.dst = output_buffer(dst_md, ctx_);
   std::unordered_map<int, dnnl::memory> fwd_args{
       {DNNL_ARG_SRC, plan.src}, {DNNL_ARG_WEIGHTS, weight_.value.mem()}, {DNNL_ARG_DST, plan.dst.mem()}};
   if (has_bias_) fwd_args[DNNL_ARG_BIAS] = bias_.value.mem();
@@ -45,7 +46,7 @@ void Linear::build(Plan& plan, const dnnl::memory::desc& src_md, Mode mode) {
   if (mode != Mode::train) return;
 
   diff_dst_ = dnnl::memory(dst_md, eng, nullptr);
-  diff_src_ = Tensor(src_md, ctx_);
+  diff_src_ = output_buffer(src_md, ctx_);
   const ip::inner_product_backward_data::primitive_desc data_pd({src_md, w_md, dst_md}, eng, fwd_pd);
   bwd_data_ = Step(make_primitive<ip::inner_product_backward_data>(data_pd),
                    {{DNNL_ARG_DIFF_DST, diff_dst_}, {DNNL_ARG_WEIGHTS, weight_.value.mem()},

@@ -2,6 +2,7 @@
 
 #include "core/errors.hpp"
 #include "core/layout.hpp"
+#include "core/output_buffer.hpp"
 
 #include <algorithm>
 
@@ -49,11 +50,11 @@ void MaxPool2d::build(Plan& plan, const dnnl::memory::desc& src_md, Mode mode) {
       const auto dst_md = layout_desc(dst_dims, layout.kind);  // src's layout, as oneDNN's pooling keeps it
       plan.src_md = src_md;
       plan.src = dnnl::memory(src_md, eng, nullptr);
-      plan.dst = Tensor(dst_md, ctx_);
+      plan.dst = output_buffer(dst_md, ctx_);
       plan.impl = "bnlab:pool2x2";
       plan.fwd = Step();
       diff_dst_ = dnnl::memory(dst_md, eng, nullptr);
-      diff_src_ = Tensor(src_md, ctx_);
+      diff_src_ = output_buffer(src_md, ctx_);
       bwd_ = Step();
       return;
     }
@@ -63,7 +64,7 @@ void MaxPool2d::build(Plan& plan, const dnnl::memory::desc& src_md, Mode mode) {
       {kind, pooling_max, src_md, dst_any, strides, kernel, no_pad, no_pad}, eng);
   plan.src_md = src_md;
   plan.src = dnnl::memory(src_md, eng, nullptr);
-  plan.dst = Tensor(fwd_pd.dst_desc(), ctx_);
+  plan.dst = output_buffer(fwd_pd.dst_desc(), ctx_);
   plan.impl = fwd_pd.impl_info_str();
   std::unordered_map<int, dnnl::memory> fwd_args{{DNNL_ARG_SRC, plan.src}, {DNNL_ARG_DST, plan.dst.mem()}};
   if (mode == Mode::train) {
@@ -76,7 +77,7 @@ void MaxPool2d::build(Plan& plan, const dnnl::memory::desc& src_md, Mode mode) {
   const dnnl::pooling_backward::primitive_desc bwd_pd(
       {pooling_max, src_md, fwd_pd.dst_desc(), strides, kernel, no_pad, no_pad}, eng, fwd_pd);
   diff_dst_ = dnnl::memory(bwd_pd.diff_dst_desc(), eng, nullptr);
-  diff_src_ = Tensor(bwd_pd.diff_src_desc(), ctx_);
+  diff_src_ = output_buffer(bwd_pd.diff_src_desc(), ctx_);
   bwd_ = Step(make_primitive<dnnl::pooling_backward>(bwd_pd),
               {{DNNL_ARG_DIFF_DST, diff_dst_}, {DNNL_ARG_DIFF_SRC, diff_src_.mem()},
                {DNNL_ARG_WORKSPACE, workspace_.mem()}});

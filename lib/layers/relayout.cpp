@@ -1,5 +1,7 @@
 #include "layers/relayout.hpp"
 
+#include "core/output_buffer.hpp"
+
 namespace bnlab {
 
 Step reorder_step(const dnnl::memory& from, const dnnl::memory& to, Context& ctx) {
@@ -14,7 +16,7 @@ void Relayout::read_as(const dnnl::memory& from, const dnnl::memory::desc& md, C
     step_ = Step();
     return;
   }
-  owned_ = Tensor(md, ctx);
+  owned_ = output_buffer(md, ctx);
   mem_ = owned_.mem();
   step_ = reorder_step(from, mem_, ctx);
 }
@@ -26,7 +28,7 @@ void Relayout::write_as(const dnnl::memory::desc& md, const dnnl::memory& to, Co
     step_ = Step();
     return;
   }
-  owned_ = Tensor(md, ctx);
+  owned_ = output_buffer(md, ctx);
   mem_ = owned_.mem();
   step_ = reorder_step(mem_, to, ctx);
 }

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "core/errors.hpp"
+#include "core/output_buffer.hpp"
 
 namespace bnlab {
 
@@ -18,13 +19,18 @@ void SoftmaxCrossEntropy::build(const dnnl::memory::desc& logits_md) {
   n_ = dims[0];
   k_ = dims[1];
   logits_ = dnnl::memory(logits_md, eng, nullptr);
-  log_probs_ = Tensor(pd.dst_desc(), ctx_);
-  diff_logits_ = Tensor(logits_md, ctx_);
+  log_probs_ = output_buffer(pd.dst_desc(), ctx_);
+  diff_logits_ = output_buffer(logits_md, ctx_);
   labels_.assign(static_cast<std::size_t>(dims[0]), 0);
   fwd_ = Step(make_primitive<dnnl::logsoftmax_forward>(pd), {{DNNL_ARG_SRC, logits_}, {DNNL_ARG_DST, log_probs_.mem()}});
 }
 
 double SoftmaxCrossEntropy::forward(const Tensor& logits, const std::int32_t* labels) {
+  const double sum = add_loss(logits, labels, 0.0);
+  return sum / static_cast<double>(n_);  // n_: add_loss built for this batch (no dims(): it allocates)
+}
+
+double SoftmaxCrossEntropy::add_loss(const Tensor& logits, const std::int32_t* labels, double sum) {
   if (fwd_.empty() || logits.desc() != logits_md_) build(logits.desc());
   const std::int64_t n = n_, k = k_;
   for (std::int64_t i = 0; i < n; ++i)
@@ -35,7 +41,7 @@ double SoftmaxCrossEntropy::forward(const Tensor& logits, const std::int32_t* la
   fwd_.run(ctx_);
 
   const float* logp = log_probs_.data();
-  double loss = 0;
+  double loss = sum;
   correct_ = 0;
   for (std::int64_t i = 0; i < n; ++i) {
     const float* row = logp + i * k;
@@ -47,7 +53,7 @@ double SoftmaxCrossEntropy::forward(const Tensor& logits, const std::int32_t* la
     correct_ += best == labels[i];
   }
   has_forward_ = true;
-  return loss / static_cast<double>(n);
+  return loss;
 }
 
 const Tensor& SoftmaxCrossEntropy::backward() {

@@ -25,6 +25,9 @@ class SoftmaxCrossEntropy {
   // Mean loss over the batch; keeps log p and the labels for backward(). A label outside
   // [0, K) throws ShapeError naming it.
   double forward(const Tensor& logits, const std::int32_t* labels);
+  // Like forward, but returns `sum` plus this batch's summed loss Σ_n -log p[n, label_n], added row
+  // by row: a sum continued across batches has the same bits however the rows are split into them.
+  double add_loss(const Tensor& logits, const std::int32_t* labels, double sum);
   // Rows of the last forward whose argmax equals the label.
   std::int64_t correct() const { return correct_; }
   // dL/dlogits of the last forward, (N, K) plain; owned, valid until the next backward.

@@ -5,7 +5,7 @@
 // The count follows what the layers keep (lib/layers): per layer and sample, the training forward
 // keeps its output and backward its diff_src (the size of its input); max pooling adds its
 // workspace and a convolution a reordered copy of its input; evaluation keeps one output per
-// layer for a chunk of kEvalChunk samples. Channels after a convolution are counted padded to 16
+// layer for a batch of kEvalChunk samples. Channels after a convolution are counted padded to 16
 // (oneDNN's blocked nChw16c layout). Parameters count three times: value, gradient, SGD momentum.
 // Measured against peak RSS in README ("Limits"): within 2x, on the high side for small models.
 #pragma once
@@ -17,14 +17,14 @@
 
 namespace bnlab {
 
-// Samples per evaluation chunk (train/loss.hpp's Evaluator default).
-inline constexpr std::int64_t kEvalChunk = 1000;
+// Samples per evaluation forward (train/loss.hpp's Evaluator default batch).
+inline constexpr std::int64_t kEvalChunk = 100;
 
 struct ModelMemory {
   double params_mb = 0;       // parameter values
   double optimizer_mb = 0;    // their gradients and SGD momentum
   double train_mb = 0;        // activations and their gradients for one training batch
-  double eval_mb = 0;         // activations for one evaluation chunk
+  double eval_mb = 0;         // activations for one evaluation batch
   std::int64_t params = 0;    // number of parameters
   double total_mb() const { return params_mb + optimizer_mb + train_mb + eval_mb; }
 };

@@ -26,7 +26,7 @@ TrainModeAccuracy::TrainModeAccuracy(Network& net, const Dataset& train, const D
       data_(settings.split == "train" ? train : test),
       settings_(std::move(settings)),
       limit_(std::min(settings_.samples, data_.n) / settings_.batch_size * settings_.batch_size),
-      evaluator_(settings_.batch_size) {
+      evaluator_(settings_.batch_size, settings_.batch_size) {  // batch statistics of whole batches
   if (limit_ < settings_.batch_size)
     throw ConfigError("probes.train_mode_accuracy: the " + settings_.split + " set has " + std::to_string(data_.n) +
                       " samples, fewer than one batch of " + std::to_string(settings_.batch_size));

@@ -7,7 +7,9 @@
 
 #include "core/errors.hpp"
 #include "core/float_env.hpp"
+#include "core/output_buffer.hpp"
 #include "core/random.hpp"
+#include "core/setup_clock.hpp"
 #include "data/batcher.hpp"
 #include "train/loss.hpp"
 
@@ -72,9 +74,10 @@ TrainResult Trainer::run() {
   Batcher batcher(train_, batch, batching_, derive_seed(static_cast<std::uint64_t>(config_.seed), 0xda7a));
   Sgd sgd(net_.params(), optimizer_config_.momentum, optimizer_config_.weight_decay);
   SoftmaxCrossEntropy loss_fn;
-  Tensor input = Tensor::plain(net_.input_dims(batch));
+  Tensor input = output_buffer(plain_desc(net_.input_dims(batch)));
   std::vector<std::int32_t> labels(static_cast<std::size_t>(batch));
-  double step_seconds = 0;
+  double step_seconds = 0, eval_seconds = 0;
+  double step_setup = 0, eval_setup = 0;  // setup_seconds() inside steps and evaluations
 
   // Each observer call timed on its own, so status.json can say which probe costs what.
   result.observer_s.assign(observers_.size(), 0.0);
@@ -87,7 +90,11 @@ TrainResult Trainer::run() {
   };
 
   auto record = [&](std::int64_t step) {
+    const auto e0 = Clock::now();
+    const double setup0 = setup_seconds();
     const auto point = evaluate(step, batcher.epoch(), lr, seconds_since(t0));
+    eval_setup += setup_seconds() - setup0;
+    eval_seconds += seconds_since(e0);
     result.history.push_back(point);
     if (std::isfinite(point.test_acc) && point.test_acc > result.best_test_acc) result.best_test_acc = point.test_acc;
     if (std::isfinite(point.val_acc) && (std::isnan(result.best_val_acc) || point.val_acc > result.best_val_acc)) result.best_val_acc = point.val_acc;
@@ -99,12 +106,14 @@ TrainResult Trainer::run() {
 
   for (std::int64_t step = 1; step <= total; ++step) {
     const auto s0 = Clock::now();
+    const double setup0 = setup_seconds();
     batcher.next(input.data(), labels.data());
     const Tensor& logits = net_.forward(input, Mode::train);
     const double loss = loss_fn.forward(logits, labels.data());
     const bool diverged = !std::isfinite(loss) || loss > config_.divergence_loss;
     if (!diverged) net_.backward(loss_fn.backward());
     step_seconds += seconds_since(s0);
+    step_setup += setup_seconds() - setup0;
     if (diverged) {
       result.status = "diverged";
       result.diverged_at_step = step;
@@ -124,6 +133,9 @@ TrainResult Trainer::run() {
   result.final = result.history.back();
   result.wall_s = seconds_since(t0);
   result.ms_per_step = result.steps > 0 ? 1000.0 * step_seconds / static_cast<double>(result.steps) : 0.0;
+  result.train_s = step_seconds - step_setup;
+  result.eval_s = eval_seconds - eval_setup;
+  result.setup_s = step_setup + eval_setup;
   return result;
 }
 

@@ -37,6 +37,11 @@ struct TrainResult {
   std::vector<EvalPoint> history;               // every evaluation, in order
   double wall_s = 0;                            // whole training, evaluation included
   double ms_per_step = 0;                       // mean of forward+backward+update (+batch copy)
+  // Where wall_s went (seconds): the training steps and the evaluations, each without the tensor
+  // allocation they triggered (setup_s: core/setup_clock.hpp's setup_seconds() inside them).
+  double train_s = 0;
+  double eval_s = 0;
+  double setup_s = 0;
   double probe_s = 0;                           // time spent in observers
   std::vector<double> observer_s;               // probe_s split by observer, in the order added
 };

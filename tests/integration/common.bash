@@ -40,11 +40,11 @@ JSON
 }
 
 # deterministic_columns RUNS_CSV: the runs.csv columns that do not depend on timing or threads, as
-# CSV sorted by run_id (wall_s, ms_per_step, peak_rss_mb and threads are left out).
+# CSV sorted by run_id (wall_s, ms_per_step, peak_rss_mb, threads and the phase times are left out).
 deterministic_columns() {
   python3 - "$1" <<'PY'
 import csv, sys
-skip = {"wall_s", "ms_per_step", "peak_rss_mb", "threads"}
+skip = {"wall_s", "ms_per_step", "peak_rss_mb", "threads", "data_s", "build_s", "train_s", "eval_s", "probe_s", "write_s"}
 with open(sys.argv[1], newline="") as f:
     rows = list(csv.DictReader(f))
 if not rows:
