@@ -340,6 +340,11 @@ std::string run_id(const json& resolved) {
     // data.val_size came later (issue 16): without a validation set a run keeps the id it had before.
     if (auto data = canonical.find("data"); data != canonical.end() && data->is_object())
       if (auto val = data->find("val_size"); val != data->end() && *val == 0) data->erase(val);
+    // The LSTM's keys came later (issue 14) and mean nothing to another arch: an mlp or cnn run
+    // keeps the id it had before.
+    if (auto model = canonical.find("model"); model != canonical.end() && model->is_object())
+      if (auto arch = model->find("arch"); arch != model->end() && *arch != "lstm")
+        for (const char* key : {"lstm_hidden", "lstm_layers", "sequence", "permutation_seed"}) model->erase(key);
   }
   const std::string text = canonical.dump(-1, ' ', false, json::error_handler_t::replace);
   std::uint64_t hash = 0xcbf29ce484222325ULL;  // FNV-1a offset basis

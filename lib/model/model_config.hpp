@@ -10,7 +10,7 @@
 namespace bnlab {
 
 struct ModelConfig {
-  std::string arch = "mlp";                          // mlp | cnn
+  std::string arch = "mlp";                          // mlp | cnn | lstm
   std::vector<std::int64_t> hidden{100, 100, 100};   // mlp: hidden layer widths
   std::vector<std::int64_t> channels{16, 32};        // cnn: conv3x3 -> norm -> act -> maxpool2 per entry
   std::vector<std::int64_t> fc{};                    // cnn: hidden fully connected layers after the convs
@@ -19,6 +19,10 @@ struct ModelConfig {
   std::string norm_position = "pre_activation";      // pre_activation | post_activation
   double dropout = 0.0;                              // drop probability after each hidden activation
   bool fuse_norm_relu = true;                        // pre-activation batch/group norm applies the ReLU (builder.hpp)
+  std::int64_t lstm_hidden = 128;                    // lstm: hidden units H of every LSTM layer
+  std::int64_t lstm_layers = 1;                      // lstm: stacked LSTM layers
+  std::string sequence = "rows";                     // lstm: rows | pixels | permuted_pixels (layers/image_sequence.hpp)
+  std::int64_t permutation_seed = 0;                 // lstm, permuted_pixels: seed of the fixed pixel order
 };
 
 struct NormConfig {
