@@ -1,5 +1,6 @@
 // The config schema table: one line per key (path, struct member, allowed values, description)
 // and the rules between keys. Adding a key to the config is one line in build_schema().
+#include <algorithm>
 #include <cstdint>
 
 #include "experiment/config.hpp"
@@ -100,12 +101,12 @@ std::vector<KeySpec> build_schema() {
       field("data.test_size", &R::data, &DataConfig::test_size, ge(1), "use the first N test images (null: all)"),
       field("data.val_size", &R::data, &DataConfig::val_size, ge(0), "hold out N training images (stratified by class, fixed seed) for validation: best_val_acc and steps_to_target use them; train_size subsets the rest (0: none)"),
       field("data.batching", &R::data, &DataConfig::batching, one_of({"shuffled", "by_class"}), "mini-batches: a new random order every epoch, or each from as few classes as possible"),
-      field("model.arch", &R::model, &ModelConfig::arch, one_of({"mlp", "cnn", "layers", "resnet", "vgg"}), "network: fully connected (hidden), convolutional (channels, then fc), a list of layer entries (layers), or a preset that expands to one (resnet: depth, width_multiplier, block, zero_init_residual; vgg: channels, convs_per_stage, fc); README, \"Networks\""),
+      field("model.arch", &R::model, &ModelConfig::arch, one_of({"mlp", "cnn", "lstm", "layers", "resnet", "vgg"}), "network: fully connected (hidden), convolutional (channels, then fc), recurrent (lstm_hidden, lstm_layers, sequence), a list of layer entries (layers), or a preset that expands to one (resnet: depth, width_multiplier, block, zero_init_residual; vgg: channels, convs_per_stage, fc); README, \"Networks\""),
       field("model.hidden", &R::model, &ModelConfig::hidden, ge(1), "mlp: hidden layer widths ([] is logistic regression)"),
       field("model.channels", &R::model, &ModelConfig::channels, ge(1), "cnn: output channels of each conv3x3 -> norm -> activation -> maxpool2 block"),
       field("model.fc", &R::model, &ModelConfig::fc, ge(1), "cnn: widths of the fully connected layers after the convolutions"),
       field("model.activation", &R::model, &ModelConfig::activation, one_of({"relu", "sigmoid", "tanh"}), "nonlinearity after each hidden layer"),
-      field("model.norm", &R::model, &ModelConfig::norm, one_of(&norm_kinds), "normalization after each hidden linear/conv layer (none: no layer)"),
+      field("model.norm", &R::model, &ModelConfig::norm, one_of(&model_norm_values), "normalization after each hidden linear/conv layer (none: no layer); with arch lstm: none, batch_input (BN on the input path, Laurent et al.), batch (BN-LSTM, per-step statistics, Cooijmans et al.) or layer (LN-LSTM, Ba et al.)"),
       field("model.norm_position", &R::model, &ModelConfig::norm_position, one_of({"pre_activation", "post_activation"}), "norm before the activation (as in the paper) or after it"),
       field("model.dropout", &R::model, &ModelConfig::dropout, in(0, 1, "[)"), "drop probability after each hidden activation (0: no dropout)"),
       field("model.fuse_norm_relu", &R::model, &ModelConfig::fuse_norm_relu, any(), "a pre-activation batch or group norm applies a following ReLU itself (BN: as one oneDNN primitive where oneDNN has a fast (JIT) fused kernel; GN: in its own kernel) (false: a separate ReLU layer; same numbers)"),
@@ -115,6 +116,10 @@ std::vector<KeySpec> build_schema() {
       field("model.block", &R::model, &ModelConfig::block, one_of({"post_activation", "pre_activation"}), "resnet: conv-norm-relu-conv-norm, add, relu (He et al. 2016a) or norm-relu-conv twice, add (2016b)"),
       field("model.zero_init_residual", &R::model, &ModelConfig::zero_init_residual, any(), "layers, resnet: the last norm of every residual block's body starts with scale 0 (Goyal et al. 2017)"),
       field("model.convs_per_stage", &R::model, &ModelConfig::convs_per_stage, ge(1), "vgg: conv3x3 -> norm -> activation layers per entry of channels, before its 2x2 max pooling"),
+      field("model.lstm_hidden", &R::model, &ModelConfig::lstm_hidden, ge(1), "lstm: hidden units of each LSTM layer"),
+      field("model.lstm_layers", &R::model, &ModelConfig::lstm_layers, ge(1), "lstm: stacked LSTM layers (the classifier reads the last one's final h)"),
+      field("model.sequence", &R::model, &ModelConfig::sequence, one_of({"rows", "pixels", "permuted_pixels"}), "lstm: the image as a sequence: row by row (28 steps of 28), pixel by pixel (784 steps of 1), or pixel by pixel in a fixed random order"),
+      field("model.permutation_seed", &R::model, &ModelConfig::permutation_seed, ge(0), "lstm, sequence permuted_pixels: seed of the pixel order (the same for every run with this seed)"),
       field("norm.eps", &R::norm, &NormConfig::eps, gt(0), "added to the variance before the square root"),
       field("norm.momentum", &R::norm, &NormConfig::momentum, in(0, 1, "[]"), "running = (1 - momentum) * running + momentum * batch statistic (PyTorch's meaning)"),
       field("norm.group_size", &R::norm, &NormConfig::group_size, ge(1), "group norm: channels per group"),
@@ -149,6 +154,19 @@ std::vector<KeySpec> build_schema() {
 
 std::vector<ConfigRule> build_rules() {
   return {
+      // The LSTM has its own norm variants (model/norm_kinds.hpp).
+      {{"model.arch", "model.norm"},
+       [](const RunConfig& c) -> std::optional<std::string> {
+         const auto& lstm = lstm_norm_kinds();
+         const bool lstm_norm = std::find(lstm.begin(), lstm.end(), c.model.norm) != lstm.end();
+         if (c.model.arch == "lstm" && !lstm_norm)
+           return "model.norm: '" + c.model.norm + "' has no LSTM variant; with model.arch 'lstm' use none, " +
+                  "batch_input, batch or layer";
+         const auto& plain = norm_kinds();
+         if (c.model.arch != "lstm" && std::find(plain.begin(), plain.end(), c.model.norm) == plain.end())
+           return "model.norm: '" + c.model.norm + "' (BN on an LSTM's input-to-hidden path) needs model.arch 'lstm'";
+         return std::nullopt;
+       }},
       {{"train.steps", "train.epochs"},
        [](const RunConfig& c) -> std::optional<std::string> {
          if (c.train.steps && c.train.epochs)
@@ -177,7 +195,8 @@ std::vector<ConfigRule> build_rules() {
       // a minute of allocating (limits.hpp).
       {{"model.arch", "model.hidden", "model.channels", "model.fc", "model.norm", "model.norm_position",
         "model.dropout", "model.layers", "model.depth", "model.width_multiplier", "model.block",
-        "model.convs_per_stage", "model.fuse_norm_relu", "norm.group_size", "train.batch_size",
+        "model.convs_per_stage", "model.fuse_norm_relu", "norm.group_size", "model.lstm_hidden",
+        "model.lstm_layers", "model.sequence", "train.batch_size",
         "train.max_memory_mb", "data.dataset", "data.train_size", "data.test_size", "data.val_size"},
        [](const RunConfig& c) { return layers_problem(c) ? std::nullopt : memory_problem(c); }},
       // A network of layer entries is parsed, planned and its shapes checked before anything runs

@@ -344,7 +344,8 @@ std::string run_id(const json& resolved) {
         {"data", {{"val_size", 0}}},                                         // issue 16: no validation set
         {"train", {{"precise_bn_samples", 0}, {"precise_bn_batch", 0}}},     // issue 13: no precise BN
         {"model", {{"layers", json::array()}, {"depth", 20}, {"width_multiplier", 1.0},  // issue 12
-                   {"block", "post_activation"}, {"zero_init_residual", false}, {"convs_per_stage", 2}}}};
+                   {"block", "post_activation"}, {"zero_init_residual", false}, {"convs_per_stage", 2},
+                   {"lstm_hidden", 128}, {"lstm_layers", 1}, {"sequence", "rows"}, {"permutation_seed", 0}}}};  // issue 14
     for (const auto& [section, defaults] : later_keys.items())
       if (auto sec = canonical.find(section); sec != canonical.end() && sec->is_object())
         for (const auto& [key, default_value] : defaults.items())

@@ -6,7 +6,9 @@
 #include "layers/dropout.hpp"
 #include "layers/eltwise.hpp"
 #include "layers/flatten.hpp"
+#include "layers/image_sequence.hpp"
 #include "layers/linear.hpp"
+#include "layers/lstm.hpp"
 #include "layers/max_pool.hpp"
 #include "model/init.hpp"
 #include "model/layer_builder.hpp"
@@ -47,6 +49,48 @@ void named(const std::string& entry, Fn&& fn) {
 
 std::string entry_name(const char* key, std::size_t i, const std::string& layer) {
   return std::string(key) + "[" + std::to_string(i) + "] (" + layer + ")";
+}
+
+LstmVariant lstm_variant(const std::string& norm) {
+  if (norm == "none") return LstmVariant::plain;
+  if (norm == "batch_input") return LstmVariant::batch_input;
+  if (norm == "batch") return LstmVariant::batch;
+  if (norm == "layer") return LstmVariant::layer;
+  throw ConfigError("model.norm: '" + norm + "' has no LSTM variant (with model.arch 'lstm': none, batch_input, "
+                    "batch or layer)");
+}
+
+// The image read as a sequence (rows or pixels), LSTM layers, the classifier on the last h.
+void add_lstm(Network& net, const ModelConfig& model, const NormConfig& norm, const Dims& input_shape,
+              std::int64_t num_classes, std::uint64_t seed) {
+  const bool rows = model.sequence == "rows";
+  if (rows && input_shape[0] != 1)
+    throw ConfigError("model.sequence: 'rows' reads one-channel images, these have " + std::to_string(input_shape[0]));
+  if (!rows && model.sequence != "pixels" && model.sequence != "permuted_pixels")
+    throw ConfigError("model.sequence: unknown order '" + model.sequence + "'");
+  if (model.lstm_layers < 1) throw ConfigError("model.lstm_layers: must be >= 1");
+  ImageSequenceOptions order{rows ? input_shape[1] : product(input_shape), rows ? input_shape[2] : 1, std::nullopt};
+  if (model.sequence == "permuted_pixels") order.permutation_seed = static_cast<std::uint64_t>(model.permutation_seed);
+  net.add(std::make_unique<ImageSequence>(order), "sequence");
+  const auto variant = lstm_variant(model.norm);
+  std::int64_t in = order.width;
+  for (std::int64_t l = 0; l < model.lstm_layers; ++l) {
+    LstmOptions o;
+    o.input = in;
+    o.hidden = model.lstm_hidden;
+    o.steps = order.steps;
+    o.variant = variant;
+    o.return_sequence = l + 1 < model.lstm_layers;
+    o.eps = norm.eps;
+    o.momentum = norm.momentum;
+    o.seed = derive_seed(seed, 0x157a0 + static_cast<std::uint64_t>(l));
+    named("model.lstm_layers[" + std::to_string(l) + "] (lstm " + std::to_string(in) + " -> " +
+              std::to_string(o.hidden) + ")",
+          [&] { net.add(std::make_unique<Lstm>(o), "lstm" + std::to_string(l + 1)); });
+    in = o.hidden;
+  }
+  named("the classifier (linear " + std::to_string(in) + " -> " + std::to_string(num_classes) + ")",
+        [&] { net.add(std::make_unique<Linear>(in, num_classes, true), "classifier"); });
 }
 
 }  // namespace
@@ -106,10 +150,13 @@ std::unique_ptr<Network> build_model(const ModelConfig& model, const NormConfig&
   } else if (is_layers_arch(model.arch)) {
     net = std::make_unique<Network>(input_shape);
     build_planned(*net, planned_layers(model, norm, input_shape, num_classes), norm, rng);
+  } else if (model.arch == "lstm") {
+    net = std::make_unique<Network>(input_shape);
+    add_lstm(*net, model, norm, input_shape, num_classes, seed);
   } else {
     throw ConfigError("model.arch: unknown architecture '" + model.arch + "'");
   }
-  initialize(*net, init, seed);
+  initialize(*net, init, seed);  // the LSTM layers initialize their own weights (lstm.hpp)
   return net;
 }
 

@@ -103,6 +103,23 @@ ModelMemory estimate_model_memory(const ModelConfig& model, std::int64_t channel
   } else if (is_layers_arch(model.arch)) {
     planned_stack(n, layer_rows(planned_layers(model, norm, {channels, height, width}, num_classes)));
     features = 0;  // the classifier is one of the rows
+  } else if (model.arch == "lstm") {
+    // Per sample: the sequence copy, then per layer the buffers of layers/lstm.cpp (train: zx,
+    // gates, d_gates and, with a hidden-path norm, d_zh and the norms' saved xhat at 4H per step;
+    // hs, cs, tanh(c) at H per step; diff_src; eval: zx and hs).
+    const bool rows = model.sequence == "rows";
+    const double steps = rows ? static_cast<double>(height) : sample;
+    double in = rows ? static_cast<double>(channels * width) : 1.0;
+    n.layer(sample, sample, sample);  // + its diff_src
+    const double h = static_cast<double>(model.lstm_hidden);
+    const double gate_arrays = model.norm == "none" ? 3 : model.norm == "batch_input" ? 4 : 6;
+    for (std::int64_t l = 0; l < model.lstm_layers; ++l) {
+      n.params += 4 * h * (in + h + 1) + (model.norm == "none" ? 0 : 10 * h);
+      n.train += steps * (in + 4 * h * gate_arrays + 3 * h + (model.norm == "none" ? 0 : h));
+      n.eval += steps * (4 * h + h);
+      in = h;
+    }
+    features = h;
   } else {
     throw ConfigError("model.arch: unknown architecture '" + model.arch + "'");
   }

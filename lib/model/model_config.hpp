@@ -12,7 +12,7 @@
 namespace bnlab {
 
 struct ModelConfig {
-  std::string arch = "mlp";                          // mlp | cnn | layers | resnet | vgg
+  std::string arch = "mlp";                          // mlp | cnn | lstm | layers | resnet | vgg
   std::vector<std::int64_t> hidden{100, 100, 100};   // mlp: hidden layer widths
   std::vector<std::int64_t> channels{16, 32};        // cnn: conv3x3 -> norm -> act -> maxpool2 per entry
   std::vector<std::int64_t> fc{};                    // cnn: hidden fully connected layers after the convs
@@ -27,6 +27,10 @@ struct ModelConfig {
   std::string block = "post_activation";             // resnet: post_activation (He 2016a) | pre_activation (2016b)
   bool zero_init_residual = false;                   // every residual block's last norm starts with gamma 0
   std::int64_t convs_per_stage = 2;                  // vgg: conv3x3 -> norm -> act per stage, then maxpool2
+  std::int64_t lstm_hidden = 128;                    // lstm: hidden units H of every LSTM layer
+  std::int64_t lstm_layers = 1;                      // lstm: stacked LSTM layers
+  std::string sequence = "rows";                     // lstm: rows | pixels | permuted_pixels (layers/image_sequence.hpp)
+  std::int64_t permutation_seed = 0;                 // lstm, permuted_pixels: seed of the fixed pixel order
 };
 
 struct NormConfig {

@@ -1,5 +1,6 @@
 #include "model/norms.hpp"
 
+#include <algorithm>
 #include <functional>
 #include <utility>
 
@@ -64,6 +65,21 @@ const std::vector<std::string>& norm_kinds() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> out;
     for (const auto& kind : registry()) out.push_back(kind.name);
+    return out;
+  }();
+  return names;
+}
+
+const std::vector<std::string>& lstm_norm_kinds() {
+  static const std::vector<std::string> names = {"none", "batch_input", "batch", "layer"};
+  return names;
+}
+
+const std::vector<std::string>& model_norm_values() {
+  static const std::vector<std::string> names = [] {
+    auto out = norm_kinds();
+    for (const auto& name : lstm_norm_kinds())
+      if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
     return out;
   }();
   return names;

@@ -70,6 +70,16 @@ TEST_CASE("reference models: the cnn step is 25 MFLOP per sample", "[bench]") {
   CHECK_THROWS_WITH(reference_model("cnn", "batchnorm"), "bench: unknown norm 'batchnorm'");
 }
 
+TEST_CASE("reference models: the lstm step counts every time step's products", "[bench][lstm]") {
+  const auto lstm = model_flops(reference_model("lstm", "batch"), kReferenceInputShape, kReferenceClasses);
+  // 28 steps of W_x (512x28) and W_h (512x128) multiply-adds, then the classifier 128·10
+  CHECK(lstm.forward == Approx(2.0 * (28 * 512 * (28 + 128) + 128 * 10)));
+  CHECK(lstm.train_step == Approx(3 * lstm.forward));
+  CHECK(reference_model("lstm", "none").arch == "lstm");
+  CHECK_THROWS_WITH(reference_model("lstm", "group"), "bench: no norm 'group' for the reference model 'lstm'");
+  CHECK_THROWS_WITH(reference_model("mlp", "batch_input"), "bench: no norm 'batch_input' for the reference model 'mlp'");
+}
+
 TEST_CASE("bench options: every problem is reported", "[bench]") {
   CHECK_NOTHROW(validate(BenchOptions{}));
   BenchOptions o;

@@ -118,6 +118,19 @@ TEST_CASE("the steady-state training step allocates nothing", "[train][perf]") {
   }
 }
 
+TEST_CASE("the steady-state LSTM training step allocates nothing, for every norm variant", "[train][perf][lstm]") {
+  for (const char* norm : {"none", "batch_input", "batch", "layer"}) {
+    INFO("lstm " << norm);
+    ModelConfig m;
+    m.arch = "lstm";
+    m.norm = norm;
+    m.lstm_hidden = 16;
+    m.lstm_layers = 2;
+    auto net = build_model(m, {}, {}, {1, 12, 12}, 10, 1);
+    check_steady_state(*net);
+  }
+}
+
 TEST_CASE("a network of residual and branches blocks allocates nothing per step", "[train][perf]") {
   auto net = test::small_resnet();
   check_steady_state(*net);
