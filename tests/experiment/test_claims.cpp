@@ -94,7 +94,9 @@ TEST_CASE("claims are checked against the sweep, each problem at its JSON path",
                         "claims[0].claim: missing; expected a non-empty string",
                         "claims[0].metric: 'final_acc' is not a runs.csv result; one of final_train_loss, "
                         "final_train_acc, final_test_loss, final_test_acc, final_val_loss, final_val_acc, "
-                        "best_val_acc, steps_to_target, diverged_at_step, steps, wall_s, ms_per_step, peak_rss_mb",
+                        "best_val_acc, precise_test_loss, precise_test_acc, precise_val_loss, precise_val_acc, "
+          "batch_stats_test_loss, batch_stats_test_acc, steps_to_target, diverged_at_step, steps, wall_s, "
+          "ms_per_step, peak_rss_mb",
                         "claims[0].compare: expected {\"KEY\": [A, B]}: one swept key and two of its values",
                         "claims[0].expect: 'bigger' is not one of greater, less, similar (the sign of A - B)",
                         "claims[0].margin: expected a number >= 0 (the smallest difference that matters, in the "

@@ -95,7 +95,7 @@ TEST_CASE("zip errors: lengths, repeated tuples, a bad value drops the whole gro
         std::vector<std::string>{"sweep.optimizer.lr: overlaps sweep.optimizer.lr; sweep one or the other"});
 }
 
-TEST_CASE("exclude: combinations left out, the rest renumbered, run ids unchanged", "[sweep_syntax]") {
+TEST_CASE("sweep.exclude leaves combinations out, renumbers the rest and keeps their run ids", "[sweep_syntax]") {
   const std::string base = R"("train": {"steps": 10}, "sweep": {"model.norm": ["none", "batch"], "train.seed": [1, 2, 3])";
   const auto all = expand(parse_experiment(config_with(base + "}"), "t", {}));
   const Experiment e = parse_experiment(
