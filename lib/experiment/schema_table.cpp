@@ -83,6 +83,15 @@ Constraint one_of(const std::vector<std::string>& (*values)()) {
 }
 Constraint filename() { Constraint c; c.filename_safe = true; return c; }
 
+// The study figures scripts/plot.py knows (one function each in scripts/bnlab_plot/figures.py, which
+// checks that the two lists agree).
+const std::vector<std::string>& figure_names() {
+  static const std::vector<std::string> names = {
+      "convergence", "learning_rate", "initialization", "regularization", "batch_size",
+      "interpretability", "ics", "landscape", "noisy_bn", "overhead"};
+  return names;
+}
+
 std::vector<KeySpec> build_schema() {
   using R = RunConfig;
   return {
@@ -130,6 +139,7 @@ std::vector<KeySpec> build_schema() {
       field("train.divergence_loss", &R::train, &TrainConfig::divergence_loss, gt(0), "a training loss above this (or not finite) ends the run as diverged"),
       field("train.max_memory_mb", &R::train, &TrainConfig::max_memory_mb, ge(1), "refuse a run whose estimated memory (model, batch, data) is above this many MB (null: the machine's memory); not part of the run id"),
       top("probes", &R::probes, any(), "probe name -> its settings (each probe checks its own); {} runs none"),
+      field("plot.figure", &R::plot, &PlotConfig::figure, one_of(&figure_names), "the figure scripts/plot.py draws (null: final metric against a swept key, docs/plots.md); not part of the run id"),
   };
 }
 
