@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The config reference in docs/config.md must be exactly what the code says (`bnlab schema`); every
-# subcommand and run option the code has must appear in README.md or docs/.
+# subcommand and run option the code has must appear in README.md or docs/; every relative link of
+# README.md and docs/*.md must resolve (scripts/check_links.py, which must also catch a broken one).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bnlab=${BNLAB:-build/bnlab}
@@ -25,4 +26,14 @@ for sub in run plan validate collect status clean summary compare verdict info s
       { echo "README.md and docs/ do not mention bnlab $sub $long" >&2; exit 1; }
   done < <("$bnlab" "$sub" --help 2>&1 | grep -oE '^ +(-[a-zA-Z],)?--[a-z-]+' | sed 's/^ *//')
 done
-echo "docs: README.md and docs/ match the code"
+/usr/bin/python3 scripts/check_links.py || { echo "README.md or docs/: broken links (above)" >&2; exit 1; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+printf '# Page\n\n[ok](#page) [gone](missing.md) [anchor](#no-such-heading)\n' >"$tmp/page.md"
+if /usr/bin/python3 scripts/check_links.py "$tmp/page.md" 2>"$tmp/err"; then
+  echo "check_links.py passed a page with broken links" >&2
+  exit 1
+fi
+grep -q "missing.md: no such file" "$tmp/err" && grep -q "#no-such-heading: .* has no heading with that anchor" "$tmp/err" ||
+  { echo "check_links.py: unexpected report: $(cat "$tmp/err")" >&2; exit 1; }
+echo "docs: README.md and docs/ match the code, links resolve"
