@@ -25,7 +25,10 @@ for study in "$@"; do
   else
     build/bnlab run "configs/studies/$study.json" --jobs "$jobs"
   fi
-  /usr/bin/python3 scripts/plot.py "results/$study" --out "results/$study"
+  # the figure the config names now: runs kept from before plot.figure existed do not name it
+  figure=$(build/bnlab plan "configs/studies/$study.json" --resolved |
+    /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin).get("plot", {}).get("figure") or "generic")')
+  /usr/bin/python3 scripts/plot.py "results/$study" --out "results/$study" --figure "$figure"
   cp "results/$study/$study.png" "results/$study/$study.md" docs/figures/
   elapsed=$((SECONDS - start))
   echo "== $study: $((elapsed / 60)) min $((elapsed % 60)) s (runs skipped as already done count as 0) -> docs/figures/$study.png"

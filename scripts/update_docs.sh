@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates the generated parts of README.md from the code: the config reference (`bnlab schema`).
+# Regenerates the generated parts of docs/ from the code: the config reference (`bnlab schema`).
 #   scripts/update_docs.sh [path/to/bnlab]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,8 +8,8 @@ python3 - "$bnlab" <<'PY'
 import subprocess, sys
 ref = subprocess.run([sys.argv[1], "schema"], check=True, capture_output=True, text=True).stdout
 begin, end = "<!-- config-reference:begin -->\n", "<!-- config-reference:end -->\n"
-text = open("README.md").read()
+text = open("docs/config.md").read()
 head, rest = text.split(begin, 1)
 _, tail = rest.split(end, 1)
-open("README.md", "w").write(head + begin + ref + end + tail)
+open("docs/config.md", "w").write(head + begin + ref + end + tail)
 PY

@@ -83,7 +83,7 @@ bool under_swept_key(const std::string& key, const std::vector<std::string>& swe
 }
 
 // Keys of the runs' configs whose values differ between runs (or that some runs lack), except
-// the swept ones and `description` (not part of a run's identity).
+// the swept ones, `description` and `plot.*` (not part of a run's identity).
 std::vector<std::string> differing_keys(const std::vector<Found>& found, const std::vector<std::string>& swept_keys) {
   std::vector<std::string> keys;
   const json* first = nullptr;
@@ -96,7 +96,7 @@ std::vector<std::string> differing_keys(const std::vector<Found>& found, const s
     for (const json* a : {first, &f.flat_config}) {
       const json* b = a == first ? &f.flat_config : first;
       for (const auto& [key, value] : a->items()) {
-        if (key == "description" || under_swept_key(key, swept_keys)) continue;
+        if (key == "description" || key.rfind("plot.", 0) == 0 || under_swept_key(key, swept_keys)) continue;
         if ((!b->contains(key) || (*b)[key] != value) && std::find(keys.begin(), keys.end(), key) == keys.end())
           keys.push_back(key);
       }

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -15,6 +16,11 @@
 #include "train/train_config.hpp"
 
 namespace bnlab {
+
+// How scripts/plot.py draws the experiment; read by no C++ code and not part of the run id.
+struct PlotConfig {
+  std::optional<std::string> figure;  // a study figure of scripts/bnlab_plot/ (null: the generic sweep plot)
+};
 
 struct RunConfig {
   std::string name;
@@ -26,6 +32,7 @@ struct RunConfig {
   OptimizerConfig optimizer;
   TrainConfig train;
   nlohmann::json probes = nlohmann::json::object();  // probe name -> its settings; {} = none
+  PlotConfig plot;
 };
 
 // Equal when every key of the schema has the same value (to_json(a) == to_json(b)).

@@ -59,7 +59,7 @@ std::string config_reference_markdown() {
   }
   out << "| `sweep` | object | `{}` | dotted key (or a whole section) → non-empty list of values | runs are the cartesian product, "
          "first key outermost (varies slowest); each value is checked like the key itself |\n";
-  out << "\n**Layer entries** (`model.layers`, README \"Networks\"): each entry is an object with one of these "
+  out << "\n**Layer entries** (`model.layers`, docs/networks.md): each entry is an object with one of these "
          "keys and an optional `\"name\"` (letters, digits, `_`, `-`; default: the layer kind and a count, "
          "`conv2d2`).\n\n"
       << layer_reference_markdown();

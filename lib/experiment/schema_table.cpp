@@ -90,6 +90,15 @@ Constraint one_of(const std::vector<std::string>& (*values)()) {
 }
 Constraint filename() { Constraint c; c.filename_safe = true; return c; }
 
+// The study figures scripts/plot.py knows (one function each in scripts/bnlab_plot/figures.py, which
+// checks that the two lists agree).
+const std::vector<std::string>& figure_names() {
+  static const std::vector<std::string> names = {
+      "convergence", "learning_rate", "initialization", "regularization", "batch_size",
+      "interpretability", "ics", "landscape", "noisy_bn", "overhead"};
+  return names;
+}
+
 std::vector<KeySpec> build_schema() {
   using R = RunConfig;
   return {
@@ -101,7 +110,7 @@ std::vector<KeySpec> build_schema() {
       field("data.test_size", &R::data, &DataConfig::test_size, ge(1), "use the first N test images (null: all)"),
       field("data.val_size", &R::data, &DataConfig::val_size, ge(0), "hold out N training images (stratified by class, fixed seed) for validation: best_val_acc and steps_to_target use them; train_size subsets the rest (0: none)"),
       field("data.batching", &R::data, &DataConfig::batching, one_of({"shuffled", "by_class"}), "mini-batches: a new random order every epoch, or each from as few classes as possible"),
-      field("model.arch", &R::model, &ModelConfig::arch, one_of({"mlp", "cnn", "lstm", "layers", "resnet", "vgg"}), "network: fully connected (hidden), convolutional (channels, then fc), recurrent (lstm_hidden, lstm_layers, sequence), a list of layer entries (layers), or a preset that expands to one (resnet: depth, width_multiplier, block, zero_init_residual; vgg: channels, convs_per_stage, fc); README, \"Networks\""),
+      field("model.arch", &R::model, &ModelConfig::arch, one_of({"mlp", "cnn", "lstm", "layers", "resnet", "vgg"}), "network: fully connected (hidden), convolutional (channels, then fc), recurrent (lstm_hidden, lstm_layers, sequence), a list of layer entries (layers), or a preset that expands to one (resnet: depth, width_multiplier, block, zero_init_residual; vgg: channels, convs_per_stage, fc); docs/networks.md"),
       field("model.hidden", &R::model, &ModelConfig::hidden, ge(1), "mlp: hidden layer widths ([] is logistic regression)"),
       field("model.channels", &R::model, &ModelConfig::channels, ge(1), "cnn: output channels of each conv3x3 -> norm -> activation -> maxpool2 block"),
       field("model.fc", &R::model, &ModelConfig::fc, ge(1), "cnn: widths of the fully connected layers after the convolutions"),
@@ -110,7 +119,7 @@ std::vector<KeySpec> build_schema() {
       field("model.norm_position", &R::model, &ModelConfig::norm_position, one_of({"pre_activation", "post_activation"}), "norm before the activation (as in the paper) or after it"),
       field("model.dropout", &R::model, &ModelConfig::dropout, in(0, 1, "[)"), "drop probability after each hidden activation (0: no dropout)"),
       field("model.fuse_norm_relu", &R::model, &ModelConfig::fuse_norm_relu, any(), "a pre-activation batch or group norm applies a following ReLU itself (BN: as one oneDNN primitive where oneDNN has a fast (JIT) fused kernel; GN: in its own kernel) (false: a separate ReLU layer; same numbers)"),
-      list(field("model.layers", &R::model, &ModelConfig::layers, any(), "layers: the network as a list of layer and block entries (README, \"Networks\"); the classifier is appended")),
+      list(field("model.layers", &R::model, &ModelConfig::layers, any(), "layers: the network as a list of layer and block entries (docs/networks.md); the classifier is appended")),
       field("model.depth", &R::model, &ModelConfig::depth, ge(8), "resnet: layers with weights, 6n + 2 (n residual blocks per stage): 20, 32, 44, 56, 110"),
       field("model.width_multiplier", &R::model, &ModelConfig::width_multiplier, gt(0), "resnet: the stage widths 16, 32, 64 times this (rounded)"),
       field("model.block", &R::model, &ModelConfig::block, one_of({"post_activation", "pre_activation"}), "resnet: conv-norm-relu-conv-norm, add, relu (He et al. 2016a) or norm-relu-conv twice, add (2016b)"),
@@ -149,6 +158,7 @@ std::vector<KeySpec> build_schema() {
       field("train.precise_bn_batch", &R::train, &TrainConfig::precise_bn_batch, ge(0), "precise BN: images per batch of the statistics pass (0: train.batch_size)"),
       field("train.max_memory_mb", &R::train, &TrainConfig::max_memory_mb, ge(1), "refuse a run whose estimated memory (model, batch, data) is above this many MB (null: the machine's memory); not part of the run id"),
       top("probes", &R::probes, any(), "probe name -> its settings (each probe checks its own); {} runs none"),
+      field("plot.figure", &R::plot, &PlotConfig::figure, one_of(&figure_names), "the figure scripts/plot.py draws (null: final metric against a swept key, docs/plots.md); not part of the run id"),
   };
 }
 

@@ -335,6 +335,7 @@ std::string run_id(const json& resolved) {
   json canonical = resolved;
   if (canonical.is_object()) {
     canonical.erase("description");
+    canonical.erase("plot");  // how the results are drawn, not what was run
     // A resource limit, not part of the experiment: the same run under another limit is the same run.
     if (auto train = canonical.find("train"); train != canonical.end() && train->is_object())
       train->erase("max_memory_mb");

@@ -84,8 +84,8 @@ std::vector<std::vector<std::size_t>> plan_points(const std::vector<SweepAxis>& 
 std::vector<PlannedRun> expand(const Experiment& experiment);
 
 // A short stable name of a resolved run config: the 64-bit FNV-1a hash of the canonical JSON text
-// (keys sorted, no spaces: nlohmann::json::dump()) of `resolved` without "description" and
-// "train.max_memory_mb" (editing a description or a limit must not orphan finished runs), xor-folded to 48 bits, as 12 lowercase hex digits.
+// (keys sorted, no spaces: nlohmann::json::dump()) of `resolved` without "description",
+// "plot" and "train.max_memory_mb" (editing a description or a limit must not orphan finished runs), xor-folded to 48 bits, as 12 lowercase hex digits.
 // Same config -> same id whatever the key order of the file; any value change -> another id.
 std::string run_id(const nlohmann::json& resolved);
 

@@ -112,6 +112,22 @@ TEST_CASE("a run finished with damaged files is run again", "[claim][runner]") {
   CHECK(rows == 2);
 }
 
+TEST_CASE("adding plot.figure to a config reruns nothing and adds no runs.csv column", "[collect][runner][plot]") {
+  TempDir tmp;
+  const Experiment before = tiny_experiment(R"({"train.seed": [1, 2]})");
+  const Experiment after = tiny_experiment(R"({"train.seed": [1, 2]})", R"("plot": {"figure": "convergence"})");
+  REQUIRE(run_experiment(before, test_options(tmp.path())).exit_status == 0);
+  const auto plan = expand(after);
+  CHECK(ids(plan) == ids(expand(before)));
+  // A folder of runs made before and after the key: one config names the figure, one does not.
+  const fs::path run_dir = tmp.path() / "tiny" / "runs" / plan[1].run_id;
+  write_text(run_dir / "config.json", plan[1].resolved.dump(2) + "\n");
+  const auto report = run_experiment(after, test_options(tmp.path()));
+  CHECK(report.ran.empty());
+  CHECK(collect(tmp.path() / "tiny").differing_keys.empty());
+  CHECK(read_file(tmp.path() / "tiny" / "runs.csv").find("plot.figure") == std::string::npos);
+}
+
 TEST_CASE("runs.csv holds the plan's runs; collect without a plan merges all and names what differs",
           "[collect][runner]") {
   TempDir tmp;

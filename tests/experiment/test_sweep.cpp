@@ -193,6 +193,23 @@ TEST_CASE("run_id: precise BN keys at 0 keep the id a run had before they existe
   CHECK(precise.run_id != run.run_id);
 }
 
+TEST_CASE("plot.figure: how the results are drawn, not part of the run id; an unknown figure is refused",
+          "[sweep][plot]") {
+  const auto plain = expand(parse_experiment(config_with(R"("data": {"dataset": "synthetic"})"), "a", {}))[0];
+  REQUIRE(plain.resolved.at("plot").at("figure").is_null());
+  const auto drawn = expand(parse_experiment(
+      config_with(R"("data": {"dataset": "synthetic"}, "plot": {"figure": "batch_size"})"), "b", {}))[0];
+  CHECK(drawn.resolved.at("plot").at("figure") == "batch_size");
+  CHECK(drawn.run_id == plain.run_id);  // runs made before plot.figure existed keep their ids
+  json before = plain.resolved;
+  before.erase("plot");
+  CHECK(plain.run_id == run_id(before));
+  CHECK(problems_of(config_with(R"("plot": {"figure": "batchsize"})")) ==
+        std::vector<std::string>{"plot.figure: 'batchsize' is not one of convergence, learning_rate, initialization, "
+                                 "regularization, batch_size, interpretability, ics, landscape, noisy_bn, overhead; "
+                                 "did you mean 'batch_size'?"});
+}
+
 TEST_CASE("load_experiment reads a file, a missing file is a config error", "[sweep]") {
   const auto path = std::filesystem::temp_directory_path() / "bnlab_test_load_experiment.json";
   {

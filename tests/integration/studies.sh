@@ -89,7 +89,7 @@ print(' '.join(keys))" "$tmp/resolved.json"); do
         max_abs_logit
     done
   fi
-  /usr/bin/python3 scripts/plot.py "$dir" 2>"$tmp/plot.err" || { cat "$tmp/plot.err" >&2; fail "plot.py $dir"; }
+  BNLAB=$BNLAB /usr/bin/python3 scripts/plot.py "$dir" 2>"$tmp/plot.err" || { cat "$tmp/plot.err" >&2; fail "plot.py $dir"; }
   [[ $(stat -c %s "$dir/$name.png") -gt 20000 ]] || fail "$dir/$name.png: missing or too small"
   [[ -s "$dir/$name.md" ]] || fail "$dir/$name.md: missing"
   pass "$name: $rows shortened runs, CSV columns, $name.png"
