@@ -1,5 +1,5 @@
 // bnlab bench: timing of the machine, norm layers and training steps, as CSV on stdout
-// (lib/bench/bench.hpp has the columns; README "Performance" how to read them).
+// (lib/bench/bench.hpp has the columns; docs/performance.md "Performance" how to read them).
 #include <spdlog/spdlog.h>
 
 #include <iostream>

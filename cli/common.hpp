@@ -1,5 +1,5 @@
 // What every subcommand shares: log set-up and the one place that turns an error into a line on
-// stderr and an exit status (README, "Exit status").
+// stderr and an exit status (docs/cli.md, "Exit status").
 #pragma once
 
 #include <functional>

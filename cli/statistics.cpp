@@ -1,5 +1,5 @@
 // bnlab summary DIR and bnlab compare DIR: statistics over seeds from DIR/runs.csv
-// (lib/experiment/seed_statistics.hpp says what is computed; README, "Statistics", how to read it).
+// (lib/experiment/seed_statistics.hpp says what is computed; docs/cli.md, "Statistics", how to read it).
 #include <iostream>
 #include <memory>
 #include <optional>

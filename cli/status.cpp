@@ -1,5 +1,5 @@
 // bnlab status DIR [CONFIG] [--json] and bnlab clean DIR [CONFIG] [--failed] [--yes]: where a sweep
-// stands, and removing runs that are not in the plan or failed (README, "Status and clean").
+// stands, and removing runs that are not in the plan or failed (docs/cli.md, "Status and clean").
 #include <spdlog/spdlog.h>
 
 #include <chrono>

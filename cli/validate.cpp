@@ -60,7 +60,7 @@ void setup_validate(CLI::App& app, int& exit_code) {
       // Each problem line starts with the file, so several files' problems stay apart.
       try {
         const auto plan = expand(load_experiment(path, {}));
-        double largest_mb = 0;  // the memory estimate of the largest run (README, "Limits")
+        double largest_mb = 0;  // the memory estimate of the largest run (docs/cli.md, "Limits")
         for (const auto& run : plan) largest_mb = std::max(largest_mb, estimate_run_memory(run.config).total_mb());
         std::cout << path << ": ok (" << plan.size() << (plan.size() == 1 ? " run, about " : " runs, the largest about ")
                   << static_cast<long long>(std::ceil(largest_mb)) << " MB of memory)\n";

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Summarize a `bnlab bench` CSV as the Markdown tables of README "Performance".
+"""Summarize a `bnlab bench` CSV as the Markdown tables of docs/performance.md "Performance".
 
     build/bnlab bench > bench.csv && scripts/bench_summary.py bench.csv [--before old.csv]
 

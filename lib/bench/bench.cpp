@@ -43,7 +43,7 @@ double load_average() {
   return in ? load : -1;
 }
 
-// Timings are only comparable with the load they were taken at (README "Performance").
+// Timings are only comparable with the load they were taken at (docs/performance.md "Performance").
 void log_load(const char* when) {
   const double load = load_average();
   const unsigned cores = std::thread::hardware_concurrency();

@@ -1,5 +1,5 @@
 // `bnlab bench`: how fast bnlab's layers and training steps run, against what this CPU can do
-// (issue 4; README "Performance"). One run measures, for each thread count:
+// (issue 4; docs/performance.md "Performance"). One run measures, for each thread count:
 //   machine  FP32 peak (a large oneDNN matmul) and copy bandwidth (STREAM-like copy);
 //   layers   BN, group norm and layer norm forward (training), backward, both, and inference;
 //            the same for BN+ReLU and GN+ReLU fused and followed by a separate ReLU; 2x2 max

@@ -1,5 +1,5 @@
 // Typed errors of the library. The library throws these and never exits; the CLI catches once,
-// prints one line and maps the type to an exit status (README, "Exit status"):
+// prints one line and maps the type to an exit status (docs/cli.md, "Exit status"):
 //   ConfigError -> 2, DataError -> 3, IoError -> 4, anything else -> 1.
 #pragma once
 

@@ -1,5 +1,5 @@
 // What this CPU can do, measured with the same runtime the layers use, so every other timing can
-// be given as a fraction of it (bnlab bench, README "Performance"):
+// be given as a fraction of it (bnlab bench, docs/performance.md "Performance"):
 //   MatmulProbe: one large f32 oneDNN matmul C(n,n) = A(n,n) · B(n,n), 2·n³ FLOP a run — the
 //                FP32 peak a GEMM-bound layer can reach;
 //   CopyProbe:   a STREAM-like copy b[i] = a[i] over OpenMP threads, counted as read + write

@@ -1,4 +1,4 @@
-// The `data` section of a run config (README: "Config reference"). Defaults live here only.
+// The `data` section of a run config (docs/config.md: "Config reference"). Defaults live here only.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
 // data.val_size: a validation set held out of the training images, so that "best" values and
-// steps_to_target are chosen without looking at the test set (README, "Validation set").
+// steps_to_target are chosen without looking at the test set (docs/config.md, "Validation set").
 //
 // The rule, stratified by class: of a pool of N training images where class c has n_c, class c
 // gives floor(val_size * n_c / N) images, and the val_size - sum(floor) left over go one each to

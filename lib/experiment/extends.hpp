@@ -1,4 +1,4 @@
-// "extends": a config file that states only what differs from another (README, "Config reuse").
+// "extends": a config file that states only what differs from another (docs/cli.md, "Config reuse").
 //
 //   {"extends": "batch_size.json", "name": "batch_size_noniid", "data": {"batching": "by_class"}}
 //

@@ -64,7 +64,7 @@ ordered_json value_schema(const KeySpec& spec) {
 ordered_json claims_schema() {
   ordered_json claim;
   claim["type"] = "object";
-  claim["description"] = "A claim judged by `bnlab verdict` (README, \"Statistics\")";
+  claim["description"] = "A claim judged by `bnlab verdict` (docs/cli.md, \"Statistics\")";
   claim["required"] = {"id", "claim", "metric", "compare", "expect", "margin"};
   claim["additionalProperties"] = false;
   claim["properties"] = {
@@ -120,7 +120,7 @@ ordered_json config_json_schema() {
         {"range", {{"type", "array"}, {"minItems", 2}, {"maxItems", 3}, {"items", {{"type", "integer"}}}}}}}};
   properties["sweep"] = {
       {"type", "object"},
-      {"description", "dotted config key -> its values; the runs are the cartesian product (README, \"Sweeps\")"},
+      {"description", "dotted config key -> its values; the runs are the cartesian product (docs/cli.md, \"Sweeps\")"},
       {"properties",
        {{"zip", {{"type", "object"}, {"description", "keys that vary together: the i-th run takes the i-th value of each"},
                  {"minProperties", 1}, {"additionalProperties", axis}}},
@@ -128,7 +128,7 @@ ordered_json config_json_schema() {
                      {"items", {{"type", "object"}, {"minProperties", 1}}}}}}},
       {"additionalProperties", axis}};
   properties["extends"] = {{"type", "string"},
-                           {"description", "a config this one is merged into, relative to this file (README, \"extends\")"}};
+                           {"description", "a config this one is merged into, relative to this file (docs/cli.md, \"extends\")"}};
   properties["claims"] = claims_schema();
   properties["$schema"] = {{"type", "string"}, {"description", "this schema's location, for editors"}};
   root["properties"] = properties;

@@ -10,7 +10,7 @@
 
 namespace bnlab {
 
-// Limits on untrusted config text, checked before a JSON tree is built (README, "Limits"): a
+// Limits on untrusted config text, checked before a JSON tree is built (docs/cli.md, "Limits"): a
 // deeper nesting or a larger text is refused at once instead of costing seconds and gigabytes.
 // No real config nests more than ~5 levels or comes near 256 KiB (the largest study is ~3 KiB).
 inline constexpr std::size_t kMaxJsonDepth = 64;                 // [ and { levels

@@ -1,4 +1,4 @@
-// What a sweep shows while it runs (README, "Progress"). On a terminal: one live line, redrawn in
+// What a sweep shows while it runs (docs/cli.md, "Progress"). On a terminal: one live line, redrawn in
 // place, with runs done/total, running, failed, elapsed time, ETA and step/total of each current
 // run; failed runs are logged above it, and finished ones too with -v. Elsewhere (a log file, a
 // Slurm job): one plain log line per finished run. Logs go through spdlog to stderr; the live line

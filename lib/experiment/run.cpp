@@ -297,7 +297,7 @@ json execute_run(const fs::path& dir, DataCache& cache, int threads, const Progr
     status["steps_to_target_on"] = r.steps_to_target_on;
     status["diverged_at_step"] = optional_json(r.diverged_at_step);
     status["ms_per_step"] = r.ms_per_step;
-    // Where the run's time went (README, "Results"): phases that do not overlap, so their sum is
+    // Where the run's time went (docs/results.md, "Results"): phases that do not overlap, so their sum is
     // at most wall_s; the rest is bookkeeping (config, status, progress).
     status["data_s"] = data_s;
     status["build_s"] = construct_s + r.setup_s;

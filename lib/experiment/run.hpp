@@ -9,8 +9,8 @@
 //                               `files`: bytes and rows of each CSV written (run_check.hpp);
 //                               `format_version`, `note`, `tags`, `provenance` (git commit and
 //                               dirty flag, compiler, build type, command line) and the checksum
-//                               of each data file read (`data.files`): README, "status.json";
-//                               the phases of the run's time (data_s ... write_s: README, "Results")
+//                               of each data file read (`data.files`): docs/results.md, "status.json";
+//                               the phases of the run's time (data_s ... write_s: docs/results.md, "Results")
 //   runs/<run_id>/claim.json    while a process owns the run (run_claim.hpp)
 //   .data_cache/                the experiment's data cache files (data/data_file_cache.hpp)
 // A run folder without status.json is unfinished (killed): a rerun starts it again.

@@ -1,4 +1,4 @@
-// Whether a run folder holds a finished run whose files can be trusted (README, "Resume"). Used by
+// Whether a run folder holds a finished run whose files can be trusted (docs/cli.md, "Resume"). Used by
 // the runner (what to skip, what to run again) and by collect (what to import).
 //
 // A run is finished when its status.json is a JSON object whose `status` is ok, diverged or failed.

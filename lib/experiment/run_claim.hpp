@@ -1,4 +1,4 @@
-// Who owns a run folder: runs/<run_id>/claim.json (README, "Resume"). A process claims a run before
+// Who owns a run folder: runs/<run_id>/claim.json (docs/cli.md, "Resume"). A process claims a run before
 // it cleans or runs it, keeps the claim alive with a heartbeat while the run goes on, and removes it
 // once status.json is in place (or the run is abandoned). Other processes (a second `bnlab run` on
 // the same folder, Slurm shards, a resubmitted array) skip runs with a live claim.

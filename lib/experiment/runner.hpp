@@ -37,7 +37,7 @@
 
 namespace bnlab {
 
-// Exit status when results could not be read or written (IoError); README, "Exit status".
+// Exit status when results could not be read or written (IoError); docs/cli.md, "Exit status".
 inline constexpr int kExitIoError = 4;
 
 struct RunnerOptions {
@@ -48,7 +48,7 @@ struct RunnerOptions {
   bool force = false;
   bool retry_failed = false;
   // Recorded in plan.json and status.json of every run this call starts (--note, --tag, the command
-  // line; README, "Notes and tags"); not part of the run id.
+  // line; docs/cli.md, "Notes and tags"); not part of the run id.
   nlohmann::json annotations = nlohmann::json::object();
   ProgressMode progress = ProgressMode::automatic;
   // The bnlab binary that children run (`exec-run`); this process's own by default. Tests, whose

@@ -1,4 +1,4 @@
-// Where a sweep stands, from its results folder alone (README, "Status and clean"): each run of
+// Where a sweep stands, from its results folder alone (docs/cli.md, "Status and clean"): each run of
 // the plan (or, without a plan, each run folder) is done, diverged, failed, running (a claim.json
 // with its holder and heartbeat; stale when the holder is gone or silent) or missing (no folder,
 // or an unfinished one nobody holds: a rerun starts it). Works from any shell while a sweep runs,

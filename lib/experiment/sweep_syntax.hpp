@@ -1,4 +1,4 @@
-// The sweep syntax beyond a plain list of values (README, "Sweep syntax"):
+// The sweep syntax beyond a plain list of values (docs/cli.md, "Sweep syntax"):
 //
 //   "optimizer.lr":     {"logspace": [0.001, 10, 9]}   9 values from 0.001 to 10, equal ratios
 //   "model.dropout":    {"linspace": [0, 0.5, 6]}      6 values from 0 to 0.5, equal steps

@@ -1,4 +1,4 @@
-// The two blocks a network of layers nests (README: "model.layers"):
+// The two blocks a network of layers nests (docs/networks.md: "model.layers"):
 //
 // Residual (He et al. 2016, "Deep Residual Learning for Image Recognition"):
 //   y = act(body(x) + shortcut(x))       shortcut: the identity (no layers) or a projection,

@@ -1,4 +1,4 @@
-// Builds a Network from the model config (README: "model"):
+// Builds a Network from the model config (docs/networks.md: "model"):
 //   mlp: per hidden width h: linear(h) -> [norm -> act | act -> norm] -> [dropout]; linear(classes)
 //   cnn: per channel count c: conv3x3 pad 1 (c) -> [norm -> act | act -> norm] -> maxpool 2;
 //        flatten; per fc width: linear -> [norm -> act | act -> norm] -> [dropout]; linear(classes)

@@ -1,4 +1,4 @@
-// A network described as data (README: "model.layers"): the entries of `model.layers`, or of the
+// A network described as data (docs/networks.md: "model.layers"): the entries of `model.layers`, or of the
 // list a preset (resnet, vgg; presets.hpp) expands to, parsed into LayerSpecs. One entry is an
 // object with exactly one type key and an optional "name":
 //   {"conv": {"out": 16, "kernel": 3, "stride": 1, "padding": 1, "bias": null}, "name": "stem"}

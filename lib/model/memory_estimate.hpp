@@ -1,13 +1,13 @@
 // How much memory a network of a model config will take, from shapes alone: nothing is allocated
 // and no primitive is built, so a config that asks for 100 GB is refused in microseconds instead of
-// failing after a minute of swapping (`bnlab validate` and every run check it; README, "Limits").
+// failing after a minute of swapping (`bnlab validate` and every run check it; docs/cli.md, "Limits").
 //
 // The count follows what the layers keep (lib/layers): per layer and sample, the training forward
 // keeps its output and backward its diff_src (the size of its input); max pooling adds its
 // workspace and a convolution a reordered copy of its input; evaluation keeps one output per
 // layer for a batch of kEvalChunk samples. Channels after a convolution are counted padded to 16
 // (oneDNN's blocked nChw16c layout). Parameters count three times: value, gradient, SGD momentum.
-// Measured against peak RSS in README ("Limits"): within 2x, on the high side for small models.
+// Measured against peak RSS in docs/cli.md ("Limits"): within 2x, on the high side for small models.
 #pragma once
 
 #include <cstdint>

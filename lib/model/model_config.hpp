@@ -1,4 +1,4 @@
-// The `model`, `norm` and `init` sections of a run config (README: "Config reference").
+// The `model`, `norm` and `init` sections of a run config (docs/config.md: "Config reference").
 // Defaults live here only.
 #pragma once
 

@@ -1,4 +1,4 @@
-// The networks a config names instead of listing their layers (README: "model.arch"). Each preset
+// The networks a config names instead of listing their layers (docs/networks.md: "model.arch"). Each preset
 // expands to a list of layer entries (layer_spec.hpp), the same JSON a user could write under
 // model.layers, so presets and hand-written lists share one parser, planner and builder:
 //

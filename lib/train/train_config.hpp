@@ -1,4 +1,4 @@
-// The `optimizer` and `train` sections of a run config (README: "Config reference").
+// The `optimizer` and `train` sections of a run config (docs/config.md: "Config reference").
 // Defaults live here only.
 #pragma once
 

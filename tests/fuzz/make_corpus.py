@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes hostile seed inputs for the config fuzzer into DIR (scripts/test.sh calls it for its
-temporary corpus). Each sits at or just past one of the limits of README "Limits": libFuzzer
+temporary corpus). Each sits at or just past one of the limits of docs/cli.md "Limits": libFuzzer
 rarely grows such inputs by itself (its inputs start small and grow a few bytes at a time), so
 without them the limits and the slow paths behind them would go unexercised.
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Networks of layer entries and presets from the command line (README, "Networks"): the example
+# Networks of layer entries and presets from the command line (docs/networks.md, "Networks"): the example
 # configs validate, `bnlab model` prints the planned network (text and csv) with the counts the
 # built network has, a shape error is reported by validate with its JSON path and exit 2, and a
 # ResNet and a layer list run a few steps.
