@@ -115,7 +115,6 @@ PreciseBnResult evaluate_precise_bn(Network& net, const Dataset& train, const Da
     const auto population = population_statistics(net, train, samples, batch);
     for (std::size_t i = 0; i < layers.size(); ++i) {
       const auto& pop = population[i];
-      if (pop.count < 2) throw Error("precise BN: layer " + layers[i].path + " saw fewer than 2 values per channel");
       const double count = static_cast<double>(pop.count);
       Tensor& mean = layers[i].bn->running_mean();
       Tensor& var = layers[i].bn->running_var();

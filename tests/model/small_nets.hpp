@@ -2,18 +2,39 @@
 // what a ResNet stage and an Inception-style module look like, at sizes a test runs in moments.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <utility>
+#include <vector>
 
 #include "layers/avg_pool.hpp"
 #include "layers/batch_norm.hpp"
 #include "layers/conv2d.hpp"
 #include "layers/flatten.hpp"
 #include "layers/linear.hpp"
+#include "layers/softmax_cross_entropy.hpp"
 #include "model/blocks.hpp"
 #include "model/init.hpp"
 #include "model/network.hpp"
+#include "train/sgd.hpp"
 
 namespace bnlab::test {
+
+// `steps` SGD steps (lr 0.05, momentum 0.9) on one fixed batch; the loss before the first and at
+// the last step. A network whose backward is wrong does not fit a fixed batch.
+inline std::pair<double, double> fit_fixed_batch(Network& net, const Tensor& input,
+                                                 const std::vector<std::int32_t>& labels, int steps) {
+  SoftmaxCrossEntropy loss;
+  Sgd sgd(net.params(), 0.9, 0.0);
+  double first = 0, last = 0;
+  for (int step = 0; step < steps; ++step) {
+    last = loss.forward(net.forward(input, Mode::train), labels.data());
+    if (step == 0) first = last;
+    net.backward(loss.backward());
+    sgd.step(0.05);
+  }
+  return {first, last};
+}
 
 // conv3x3(in -> out, stride) -> BN + ReLU -> conv3x3(out -> out) -> BN, the body of a basic block.
 inline void basic_body(Sequence& body, std::int64_t in, std::int64_t out, std::int64_t stride) {

@@ -145,15 +145,7 @@ TEST_CASE("a network of blocks learns: the loss on a fixed batch falls", "[model
   input.from_vector(test::random_normal(static_cast<std::size_t>(input.numel()), 8));
   std::vector<std::int32_t> labels;
   for (std::int32_t i = 0; i < 16; ++i) labels.push_back((i * 7) % 10);
-  SoftmaxCrossEntropy loss;
-  Sgd sgd(net->params(), 0.9, 0.0);
-  double first = 0, last = 0;
-  for (int step = 0; step < 30; ++step) {
-    last = loss.forward(net->forward(input, Mode::train), labels.data());
-    if (step == 0) first = last;
-    net->backward(loss.backward());
-    sgd.step(0.05);
-  }
+  const auto [first, last] = test::fit_fixed_batch(*net, input, labels, 30);
   INFO("loss " << first << " -> " << last);
   CHECK(last < 0.5 * first);
 }

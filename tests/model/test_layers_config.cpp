@@ -14,6 +14,7 @@
 #include "model/layer_plan.hpp"
 #include "model/presets.hpp"
 #include "synthetic_data.hpp"
+#include "model/small_nets.hpp"
 #include "layers/softmax_cross_entropy.hpp"
 #include "train/sgd.hpp"
 
@@ -181,15 +182,7 @@ TEST_CASE("a ResNet-8 learns: its loss on a fixed batch of synthetic images fall
   for (std::int64_t i = 0; i < kBatch; ++i) std::copy_n(data.train.image(i), sample, x.begin() + static_cast<std::ptrdiff_t>(sample) * i);
   input.from_vector(x);
   const std::vector<std::int32_t> labels(data.train.labels.begin(), data.train.labels.begin() + kBatch);
-  SoftmaxCrossEntropy loss;
-  Sgd sgd(net->params(), 0.9, 0.0);
-  double first = 0, last = 0;
-  for (int step = 0; step < 40; ++step) {
-    last = loss.forward(net->forward(input, Mode::train), labels.data());
-    if (step == 0) first = last;
-    net->backward(loss.backward());
-    sgd.step(0.05);
-  }
+  const auto [first, last] = test::fit_fixed_batch(*net, input, labels, 40);
   INFO("loss " << first << " -> " << last);
   CHECK(last < 0.5 * first);
 }
