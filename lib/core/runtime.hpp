@@ -3,6 +3,7 @@
 // Implemented in context.cpp.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace bnlab {
@@ -14,6 +15,10 @@ int num_threads();
 // The threads a parallel region of bnlab's own loops gets now: num_threads() where the build
 // compiles OpenMP's parallel regions (GCC), 1 where it compiles only `omp simd` (clang).
 int threads_in_parallel_region();
+
+// bnlab's own parallel loops (group norm, max pooling) run on one thread below this many floats:
+// waking the OpenMP team costs more.
+inline constexpr std::int64_t kParallelFloats = std::int64_t{1} << 14;
 
 // Versions and the CPU ISA oneDNN dispatches to (for `bnlab info` and status.json).
 std::string dnnl_version();

@@ -25,14 +25,14 @@ CleanResult clean_runs(const fs::path& experiment_dir, const CleanOptions& optio
   for (const auto& run : sweep_status(experiment_dir, nullptr, now).runs) {
     CleanEntry entry{run.run_id, "", "", false};
     if (options.failed) {
-      if (run.state != RunState::failed || (options.plan && !planned.count(run.run_id))) continue;
+      if (run.state != SweepRunState::failed || (options.plan && !planned.count(run.run_id))) continue;
       entry.reason = "failed: " + run.error;
     } else {
       if (planned.count(run.run_id)) continue;
       entry.reason = "not in the plan";
     }
     const fs::path dir = experiment_dir / "runs" / run.run_id;
-    if (run.state == RunState::running && !run.stale) entry.holder = describe_holder(*run.claim);
+    if (run.state == SweepRunState::running && !run.stale) entry.holder = describe_holder(*run.claim);
     if (entry.holder.empty() && options.remove) {
       const ClaimAttempt attempt = try_claim(dir);  // a run that started since the look is skipped
       if (attempt.outcome == ClaimOutcome::held_by_other) {

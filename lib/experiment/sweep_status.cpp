@@ -10,18 +10,18 @@ namespace bnlab {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-const char* to_string(RunState state) {
+const char* to_string(SweepRunState state) {
   switch (state) {
-    case RunState::done: return "done";
-    case RunState::diverged: return "diverged";
-    case RunState::failed: return "failed";
-    case RunState::running: return "running";
-    case RunState::missing: return "missing";
+    case SweepRunState::done: return "done";
+    case SweepRunState::diverged: return "diverged";
+    case SweepRunState::failed: return "failed";
+    case SweepRunState::running: return "running";
+    case SweepRunState::missing: return "missing";
   }
   return "missing";
 }
 
-std::size_t SweepStatus::count(RunState state) const {
+std::size_t SweepStatus::count(SweepRunState state) const {
   return static_cast<std::size_t>(std::count_if(runs.begin(), runs.end(), [&](const RunStatus& r) { return r.state == state; }));
 }
 
@@ -40,14 +40,14 @@ RunStatus status_of(const fs::path& run_dir, std::int64_t now) {
   if (!fs::is_directory(run_dir, ec)) return out;  // missing
   const json status = read_status(run_dir);
   const std::string state = status.is_object() ? status.value("status", "") : "";
-  if (state == "ok") out.state = RunState::done;
-  else if (state == "diverged") out.state = RunState::diverged;
+  if (state == "ok") out.state = SweepRunState::done;
+  else if (state == "diverged") out.state = SweepRunState::diverged;
   else if (state == "failed") {
-    out.state = RunState::failed;
+    out.state = SweepRunState::failed;
     out.error = one_line(status.value("error", "no reason recorded"));
     out.error_kind = status.value("error_kind", "");
   } else if (auto claim = read_claim(run_dir)) {
-    out.state = RunState::running;
+    out.state = SweepRunState::running;
     out.stale = is_stale(*claim, now);
     out.claim = std::move(claim);
   }
@@ -78,35 +78,35 @@ SweepStatus sweep_status(const fs::path& experiment_dir, const std::vector<Plann
 }
 
 std::string status_text(const SweepStatus& status, const std::string& dir_name, std::int64_t now) {
-  const auto n = [&](RunState s) { return std::to_string(status.count(s)); };
+  const auto n = [&](SweepRunState s) { return std::to_string(status.count(s)); };
   std::string out = dir_name + ": " + std::to_string(status.runs.size()) +
-                    (status.planned ? " runs in the plan: " : " run folders: ") + n(RunState::done) + " done, " +
-                    n(RunState::diverged) + " diverged, " + n(RunState::failed) + " failed, " + n(RunState::running) +
-                    " running, " + n(RunState::missing) + (status.planned ? " missing" : " unfinished") + "\n";
+                    (status.planned ? " runs in the plan: " : " run folders: ") + n(SweepRunState::done) + " done, " +
+                    n(SweepRunState::diverged) + " diverged, " + n(SweepRunState::failed) + " failed, " + n(SweepRunState::running) +
+                    " running, " + n(SweepRunState::missing) + (status.planned ? " missing" : " unfinished") + "\n";
   const auto label = [](const RunStatus& r) {
     return r.run_id + (r.index ? " (run " + std::to_string(*r.index) + ")" : "");
   };
   for (const auto& r : status.runs)
-    if (r.state == RunState::running) {
+    if (r.state == SweepRunState::running) {
       out += "running " + label(r) + ": " + describe_holder(*r.claim) + ", heartbeat " +
              std::to_string(std::max<std::int64_t>(0, now - r.claim->heartbeat)) + " s ago" +
              (r.stale ? " (stale: its process is gone or silent; a rerun takes it over)" : "") + "\n";
     }
   for (const auto& r : status.runs)
-    if (r.state == RunState::failed)
+    if (r.state == SweepRunState::failed)
       out += "failed " + label(r) + ": " + (r.error_kind.empty() ? "" : r.error_kind + " error: ") + r.error + "\n";
   return out;
 }
 
 json status_json(const SweepStatus& status, std::int64_t now) {
   json counts = json::object();
-  for (RunState s : {RunState::done, RunState::diverged, RunState::failed, RunState::running, RunState::missing})
+  for (SweepRunState s : {SweepRunState::done, SweepRunState::diverged, SweepRunState::failed, SweepRunState::running, SweepRunState::missing})
     counts[to_string(s)] = status.count(s);
   json runs = json::array();
   for (const auto& r : status.runs) {
     json run = {{"run_id", r.run_id}, {"state", to_string(r.state)}};
     if (r.index) run["index"] = *r.index;
-    if (r.state == RunState::failed) {
+    if (r.state == SweepRunState::failed) {
       run["error"] = r.error;
       run["error_kind"] = r.error_kind;
     }

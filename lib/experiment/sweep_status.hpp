@@ -18,13 +18,13 @@
 
 namespace bnlab {
 
-enum class RunState { done, diverged, failed, running, missing };
-const char* to_string(RunState state);
+enum class SweepRunState { done, diverged, failed, running, missing };
+const char* to_string(SweepRunState state);
 
 struct RunStatus {
   std::string run_id;
   std::optional<std::size_t> index;  // position in the plan (unset without one)
-  RunState state = RunState::missing;
+  SweepRunState state = SweepRunState::missing;
   std::string error, error_kind;     // failed: the one-line reason
   std::optional<RunClaim> claim;     // running: who holds it
   bool stale = false;                // running: the claim is stale (its process is gone or hung)
@@ -33,7 +33,7 @@ struct RunStatus {
 struct SweepStatus {
   bool planned = false;              // a plan was given: missing runs are known
   std::vector<RunStatus> runs;       // plan order, or run id order without a plan
-  std::size_t count(RunState state) const;
+  std::size_t count(SweepRunState state) const;
 };
 
 // The state of every run of `plan` (or of every folder in dir/runs when it is unset) at `now`.

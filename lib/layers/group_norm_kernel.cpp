@@ -6,13 +6,12 @@
 #include <utility>
 
 #include "core/errors.hpp"
+#include "core/runtime.hpp"
 
 namespace bnlab {
 
 namespace {
 
-// Loops over fewer floats than this run on one thread: waking the OpenMP team costs more.
-constexpr std::int64_t kParallelFloats = std::int64_t{1} << 14;
 
 // The two passes over the data of forward and of backward. Per-(sample, channel) values are
 // indexed o·block + k, which is n·Cpad + c. nchw (block 1) vectorizes over the spatial loop, the

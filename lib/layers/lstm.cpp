@@ -10,7 +10,7 @@ namespace bnlab {
 
 namespace {
 using prop = dnnl::prop_kind;
-std::size_t sz(std::int64_t v) { return static_cast<std::size_t>(v); }
+using lstm_math::sz;
 
 LstmNormKind gate_kind(LstmVariant v, bool input_path) {
   switch (v) {

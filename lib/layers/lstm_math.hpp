@@ -10,9 +10,13 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstddef>
 #include <cstdint>
 
 namespace bnlab::lstm_math {
+
+// A non-negative element count or index as a vector size (the LSTM files' one conversion).
+inline std::size_t sz(std::int64_t v) { return static_cast<std::size_t>(v); }
 
 inline float exp_approx(float x) {
   x = std::min(std::max(x, -87.0f), 88.0f);

@@ -4,12 +4,11 @@
 #include <cmath>
 
 #include "core/errors.hpp"
+#include "layers/lstm_math.hpp"
 
 namespace bnlab {
 
-namespace {
-std::size_t sz(std::int64_t v) { return static_cast<std::size_t>(v); }
-}  // namespace
+using lstm_math::sz;
 
 LstmNorm::LstmNorm(std::string name, const LstmNormOptions& options, Context& ctx)
     : name_(std::move(name)), options_(options) {

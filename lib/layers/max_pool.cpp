@@ -3,6 +3,7 @@
 #include "core/errors.hpp"
 #include "core/layout.hpp"
 #include "core/output_buffer.hpp"
+#include "core/runtime.hpp"
 
 #include <algorithm>
 
@@ -16,8 +17,6 @@ namespace {
 using tag = dnnl::memory::format_tag;
 using dt = dnnl::memory::data_type;
 constexpr auto pooling_max = dnnl::algorithm::pooling_max;
-// Tensors smaller than this (floats) are pooled on one thread: waking the OpenMP team costs more.
-constexpr std::int64_t kParallelFloats = std::int64_t{1} << 14;
 
 }  // namespace
 
