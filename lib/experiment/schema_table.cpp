@@ -94,7 +94,7 @@ Constraint filename() { Constraint c; c.filename_safe = true; return c; }
 // checks that the two lists agree).
 const std::vector<std::string>& figure_names() {
   static const std::vector<std::string> names = {
-      "convergence", "learning_rate", "initialization", "regularization", "batch_size",
+      "convergence", "learning_rate", "initialization", "regularization", "batch_size", "batch_size_resnet",
       "interpretability", "ics", "landscape", "noisy_bn", "overhead"};
   return names;
 }
@@ -147,6 +147,8 @@ std::vector<KeySpec> build_schema() {
       field("optimizer.weight_decay", &R::optimizer, &OptimizerConfig::weight_decay, ge(0), "L2 penalty coefficient"),
       field("optimizer.lr_base_batch", &R::optimizer, &OptimizerConfig::lr_base_batch, ge(1), "when set, lr is scaled by batch_size / lr_base_batch (see lr_scaling)"),
       field("optimizer.lr_scaling", &R::optimizer, &OptimizerConfig::lr_scaling, one_of({"linear", "sqrt"}), "with lr_base_batch: lr * ratio or lr * sqrt(ratio)"),
+      field("optimizer.warmup_epochs", &R::optimizer, &OptimizerConfig::warmup_epochs, ge(0), "linear lr warm-up over this many epochs' worth of steps (Goyal et al. 2017): step s of the first W uses lr * s / W (0: none)"),
+      field("optimizer.schedule", &R::optimizer, &OptimizerConfig::schedule, one_of({"constant", "cosine"}), "after the warm-up: constant lr, or a cosine decay to 0 at the last step (PyTorch CosineAnnealingLR)"),
       field("train.batch_size", &R::train, &TrainConfig::batch_size, ge(1), "samples per mini-batch"),
       field("train.steps", &R::train, &TrainConfig::steps, in(1, kMaxSteps, "[]"), "training steps (exactly one of steps and epochs)"),
       field("train.epochs", &R::train, &TrainConfig::epochs, gt(0), "training epochs, may be fractional (exactly one of steps and epochs)"),

@@ -343,6 +343,7 @@ std::string run_id(const json& resolved) {
     // does not use them keeps the id it had before they came.
     static const json later_keys = {
         {"data", {{"val_size", 0}}},                                         // issue 16: no validation set
+        {"optimizer", {{"warmup_epochs", 0}, {"schedule", "constant"}}},    // issue 13: constant lr
         {"train", {{"precise_bn_samples", 0}, {"precise_bn_batch", 0}}},     // issue 13: no precise BN
         {"model", {{"layers", json::array()}, {"depth", 20}, {"width_multiplier", 1.0},  // issue 12
                    {"block", "post_activation"}, {"zero_init_residual", false}, {"convs_per_stage", 2},

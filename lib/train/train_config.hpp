@@ -14,9 +14,22 @@ struct OptimizerConfig {
   double weight_decay = 0.0;
   std::optional<std::int64_t> lr_base_batch;  // when set, lr is scaled by batch_size / lr_base_batch
   std::string lr_scaling = "linear";          // linear | sqrt
+  // Schedule over a run's steps (lr_at): a linear warm-up over the first warmup_epochs' worth of
+  // steps (Goyal et al. 2017), then the lr constant or decayed to 0 by a cosine (Loshchilov &
+  // Hutter 2017, without restarts).
+  double warmup_epochs = 0;
+  std::string schedule = "constant";          // constant | cosine
 
-  // The learning rate actually used for a batch size.
+  // The learning rate actually used for a batch size (before the schedule).
   double effective_lr(std::int64_t batch_size) const;
+  // The learning rate of training step `step` (1-based) of `total`, with `steps_per_epoch` steps in
+  // an epoch: base = effective_lr(batch_size), W = round(warmup_epochs * steps_per_epoch) (at most
+  // total), then
+  //   step <= W:       base * step / W                       (the first step uses base / W)
+  //   after, constant: base
+  //   after, cosine:   base * (1 + cos(pi * (step - W - 1) / (total - W))) / 2
+  // (PyTorch's LinearLR(start_factor=1/W) then CosineAnnealingLR(T_max=total-W, eta_min=0)).
+  double lr_at(std::int64_t step, std::int64_t total, std::int64_t steps_per_epoch, std::int64_t batch_size) const;
 };
 
 // Longest run and most samples a config may ask for (checked by the schema and the trainer): far
@@ -43,5 +56,7 @@ struct TrainConfig {
 // The steps a run trains: `steps`, or ceil(epochs * full batches per epoch), in double so that no
 // value can overflow (compare with kMaxSteps before converting).
 double planned_steps_exact(const TrainConfig& train, std::int64_t train_samples);
+// Full batches in one epoch of train_samples (at least 1).
+std::int64_t steps_per_epoch(std::int64_t batch_size, std::int64_t train_samples);
 
 }  // namespace bnlab

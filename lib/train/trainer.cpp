@@ -69,7 +69,9 @@ TrainResult Trainer::run() {
   const std::int64_t batch = config_.batch_size;
   const std::int64_t total = planned_steps(config_, train_.n);
   result.total_steps = total;
-  const double lr = optimizer_config_.effective_lr(batch);
+  const std::int64_t per_epoch = steps_per_epoch(batch, train_.n);
+  auto lr_of = [&](std::int64_t step) { return optimizer_config_.lr_at(step, total, per_epoch, batch); };
+  double lr = lr_of(1);  // the lr of the step in progress; evaluations report the last step's
 
   Batcher batcher(train_, batch, batching_, derive_seed(static_cast<std::uint64_t>(config_.seed), 0xda7a));
   Sgd sgd(net_.params(), optimizer_config_.momentum, optimizer_config_.weight_decay);
@@ -105,6 +107,7 @@ TrainResult Trainer::run() {
   };
 
   for (std::int64_t step = 1; step <= total; ++step) {
+    lr = lr_of(step);
     const auto s0 = Clock::now();
     const double setup0 = setup_seconds();
     batcher.next(input.data(), labels.data());
