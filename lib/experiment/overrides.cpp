@@ -27,7 +27,7 @@ std::string key_problem(const std::string& key) {
     if (auto problem = sweep_key_problem(axis)) return "sweep key '" + axis + "': " + *problem;
     return "";
   }
-  if (key == "sweep" || find_key(key) || is_section(key) || path_within(key, "probes")) return "";
+  if (key == "sweep" || key == "claims" || find_key(key) || is_section(key) || path_within(key, "probes")) return "";
   const auto hint = closest_key(key);
   return "unknown key '" + key + "'" + (hint ? "; did you mean '" + *hint + "'?" : "");
 }

@@ -2,8 +2,9 @@
 // validated and its sweep expanded.
 //
 //  - KEY is a dotted path: a schema key (train.steps), a whole section (model), probes or any path
-//    under it, `sweep` (the whole sweep), or `sweep.<key>` (one axis; <key> keeps its dots, e.g.
-//    --set sweep.train.seed=[1,2,3]). Anything else is an error naming the --set.
+//    under it, `sweep` (the whole sweep), `sweep.<key>` (one axis; <key> keeps its dots, e.g.
+//    --set sweep.train.seed=[1,2,3]), or `claims` (the whole list; --set claims=null drops them, so
+//    that a narrowed sweep need not hold every claim's runs). Anything else is an error naming the --set.
 //  - VALUE is parsed as JSON when it parses ([50,50], 0.1, null, "x"), else taken as a string
 //    (--set model.norm=batch). For a string key, a VALUE that parses as a number or boolean is
 //    taken as its text (--set name=2024 gives "2024").

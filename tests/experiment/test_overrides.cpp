@@ -99,3 +99,15 @@ TEST_CASE("a bad --set is a config error naming --set", "[overrides]") {
   CHECK(problems_of(config_with(""), {"name=\xff"}) ==
         std::vector<std::string>{"--set name=...: the value is not valid UTF-8"});
 }
+
+TEST_CASE("set override claims: the whole list, null drops it", "[overrides][claims]") {
+  const std::string text = config_with(R"("sweep": {"model.norm": ["none", "batch"]},
+    "claims": [{"id": "c", "claim": "BN is better", "metric": "final_test_acc",
+                "compare": {"model.norm": ["batch", "none"]}, "expect": "greater", "margin": 0}])");
+  CHECK(problems_of(text, {}).empty());
+  // Narrowing the sweep leaves a claim without its runs: an error unless the claims go too.
+  CHECK_FALSE(problems_of(text, {"sweep.model.norm=[\"batch\"]"}).empty());
+  CHECK(problems_of(text, {"sweep.model.norm=[\"batch\"]", "claims=null"}).empty());
+  CHECK(parse_experiment(text, "t", {}).claims.size() == 1);
+  CHECK(parse_experiment(text, "t", {"claims=null"}).claims.empty());
+}
