@@ -1,6 +1,6 @@
 """The study figures by the name a config gives in plot.figure. bnlab's schema holds the same list
 (the names `bnlab validate` accepts): check_names() says where the two differ."""
-from . import batch_size, geometry, interpretability, overhead, sensitivity, training
+from . import batch_size, batch_size_resnet, geometry, interpretability, overhead, sensitivity, training
 from .bnlab_cli import figure_names
 from .common import fail
 
@@ -10,6 +10,7 @@ FIGURES = {
     "initialization": sensitivity.plot_initialization,
     "regularization": training.plot_regularization,
     "batch_size": batch_size.plot_batch_size,
+    "batch_size_resnet": batch_size_resnet.plot_batch_size_resnet,
     "interpretability": interpretability.plot_interpretability,
     "ics": geometry.plot_ics,
     "landscape": geometry.plot_landscape,

@@ -15,6 +15,8 @@ study_args() {
                               --set probes.train_mode_accuracy.samples=300) ;;
     ics) study_args+=(--set probes.ics.every=20) ;;
     landscape) study_args+=(--set probes.landscape.every=20) ;;
+    batch_size_resnet) study_args+=(--set probes.batch_stats.samples=600 --set train.precise_bn_samples=256
+                                    --set 'sweep.train.batch_size=[2,8]' --set 'probes.batch_stats.batch_sizes=[2,8]') ;;
     batch_size*) study_args+=(--set probes.batch_stats.samples=600) ;;
     overhead) study_args+=(--set probes.inference_cost.repeats=3 --set 'sweep.train.batch_size=[2,32]') ;;
   esac
