@@ -2,7 +2,8 @@
 # Installs what is missing, builds, and runs every test:
 #   0. the folder dependencies: scripts/check_deps.sh over the #include lines (DESIGN.md's picture)
 #   1. the Catch2 suite (ctest) on a Release build in build/ (GCC)
-#   2. the integration tests in tests/integration/*.sh against the Release binary, several at once
+#   2. the integration tests in tests/integration/*.sh against the Release binary, several at once,
+#      while step 3's sanitized build compiles (they mostly wait, the build computes)
 #      (scripts/run_integration.sh; cli.sh: exit statuses, kill -9 and resume, --jobs; slurm.sh: a
 #      real single-node Slurm cluster;
 #      studies.sh: every study config, shortened, through plot.py; docs.sh: README vs the code;
@@ -26,22 +27,34 @@ stage "Release build and unit tests"
 scripts/build.sh -DBNLAB_TESTS=ON  # ON explicitly: scripts/run.sh configures the same build/ without tests
 (cd build && ctest --output-on-failure -j "$jobs")
 
-stage "Integration tests"
-BNLAB=build/bnlab scripts/run_integration.sh  # several at once: most of them wait more than they compute
-
-stage "ASan + UBSan build (clang) and unit tests"
+stage "Integration tests (Release binary) while the ASan + UBSan build (clang) compiles"
+# The integration scripts mostly wait (kill and resume, Slurm, process start-up) and the sanitized
+# build mostly computes: overlapped, the two take little more than the build alone. The scripts'
+# logs are printed after the build, whole.
+integration_log=$(mktemp)
+# In a session of its own, so that a failed build stops every script it started.
+BNLAB=build/bnlab setsid scripts/run_integration.sh >"$integration_log" 2>&1 &  # several at once
+integration_pid=$!
+trap 'kill -- -$integration_pid 2>/dev/null || true; rm -f "$integration_log"' EXIT
 # -O1 with line tables: sanitizer reports keep file:line, the build stays fast. BNLAB_SANITIZE adds
 # -fno-sanitize-recover=undefined, so undefined behaviour aborts and fails the test.
-# allocator_may_return_null: a request no process can hold returns null as in the plain build (ASan
-# would abort instead), so the test that the library turns it into a MemoryError runs here too.
 CC=clang CXX=clang++ BUILD_DIR=build-asan BUILD_TYPE=RelWithDebInfo scripts/build.sh -DBNLAB_TESTS=ON \
   -DBNLAB_SANITIZE=ON -DBNLAB_FUZZ=ON -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only"
+integration_status=0
+wait $integration_pid || integration_status=$?
+cat "$integration_log"
+stage "Integration tests: $([[ $integration_status -eq 0 ]] && echo "all passed" || echo "FAILED (exit $integration_status)")"
+[[ $integration_status -eq 0 ]] || exit 1
+
+stage "ASan + UBSan unit tests"
+# allocator_may_return_null: a request no process can hold returns null as in the plain build (ASan
+# would abort instead), so the test that the library turns it into a MemoryError runs here too.
 (cd build-asan && ASAN_OPTIONS=abort_on_error=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1 \
    ctest --output-on-failure -j "$jobs")
 
 stage "Fuzzing config parsing (60 s)"
 corpus=$(mktemp -d)
-trap 'rm -rf "$corpus"' EXIT
+trap 'rm -rf "$corpus" "$integration_log"' EXIT
 shopt -s nullglob
 cp configs/*.json configs/studies/*.json "$corpus"/
 shopt -u nullglob
