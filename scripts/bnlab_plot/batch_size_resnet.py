@@ -28,12 +28,12 @@ def error_table(results, runs, metric):
 
 
 def cell(row):
+    bad = int(row["n_diverged"] + row["n_failed"])
     if row["n"] == 0:
-        return "–"
+        return f"all {bad} diverged/failed" if bad else "–"
     text = f"{row['mean']:.1f}"
     if row["n"] > 1:
         text += f" [{row['lo']:.1f}, {row['hi']:.1f}]"
-    bad = int(row["n_diverged"] + row["n_failed"])
     return text + (f" ({bad} diverged/failed)" if bad else "")
 
 
