@@ -40,9 +40,9 @@ void judge_and_log(const std::filesystem::path& dir, const std::vector<Claim>& c
   if (!std::filesystem::exists(dir / "runs.csv", ec)) return;
   store_claims(dir, claims);
   for (const auto& r : write_verdict(dir, claims)) {
-    const auto& d = r.result.difference;
-    spdlog::info("claim {}: {} (estimate {:.4g}, 95% CI [{:.4g}, {:.4g}], n={}){}", r.claim.id, to_string(r.verdict),
-                 d.mean, d.ci_low, d.ci_high, d.n, r.note.empty() ? "" : "; " + r.note);
+    spdlog::info("claim {}: {} ({} {:.4g}, 95% CI [{:.4g}, {:.4g}], n={}){}", r.claim.id, to_string(r.verdict),
+                 r.claim.relative ? "ratio" : "estimate", r.estimate, r.ci_low, r.ci_high, r.result.difference.n,
+                 r.note.empty() ? "" : "; " + r.note);
   }
   spdlog::info("verdicts: {}", (dir / "verdict.md").string());
 }

@@ -26,7 +26,8 @@ struct SummaryOptions {
 
 struct CompareOptions {
   std::string dir, metric = "final_test_acc", between;
-  std::vector<std::string> by;
+  std::vector<std::string> by, where;
+  bool relative = false;
   CLI::Option* by_given = nullptr;
   std::string format = "csv";
 };
@@ -87,6 +88,10 @@ void setup_compare(CLI::App& app, int& exit_code) {
   cmd->add_option("--metric", o->metric, "runs.csv column to compare (default final_test_acc)");
   cmd->add_option("--between", o->between, "KEY=A,B: the difference is metric(A) - metric(B), paired by seed")
       ->required();
+  cmd->add_option("--where", o->where, "KEY=VALUE: only the runs with this value of a swept key (repeatable)")
+      ->allow_extra_args(false);
+  cmd->add_flag("--relative", o->relative,
+                "Compare ratios A / B (paired ln(A / B)): the geometric mean ratio and its 95% interval");
   cmd->callback([o, &exit_code] {
     setup_logging(0);
     exit_code = guarded([&] {
@@ -95,8 +100,21 @@ void setup_compare(CLI::App& app, int& exit_code) {
       if (eq == std::string::npos || eq == 0 || comma == std::string::npos || comma == eq + 1 ||
           comma + 1 == o->between.size() || o->between.find(',', comma + 1) != std::string::npos)
         throw ConfigError("--between '" + o->between + "': expected KEY=A,B (e.g. model.norm=batch,none)");
-      const Comparison comparison{o->metric, o->between.substr(0, eq), o->between.substr(eq + 1, comma - eq - 1),
-                                  o->between.substr(comma + 1), by_option(*o->by_given, o->by), std::nullopt};
+      std::vector<std::pair<std::string, std::string>> where;
+      for (const auto& item : o->where) {
+        const auto at = item.find('=');
+        if (at == std::string::npos || at == 0)
+          throw ConfigError("--where '" + item + "': expected KEY=VALUE (e.g. model.arch=cnn)");
+        where.emplace_back(item.substr(0, at), item.substr(at + 1));
+      }
+      const Comparison comparison{o->metric,
+                                  o->between.substr(0, eq),
+                                  o->between.substr(eq + 1, comma - eq - 1),
+                                  o->between.substr(comma + 1),
+                                  by_option(*o->by_given, o->by),
+                                  std::nullopt,
+                                  o->relative,
+                                  std::move(where)};
       const auto table = compare_runs(read_runs(o->dir), comparison);
       std::cout << (o->format == "md" ? comparison_markdown(table) : comparison_csv(table));
       return static_cast<int>(kOk);

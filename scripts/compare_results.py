@@ -16,13 +16,6 @@ import math
 import os
 import sys
 
-RUN_KEYS = {"run_id", "status"}
-RUNS_RESULT_COLUMNS = {"steps", "final_train_loss", "final_train_acc", "final_test_loss", "final_test_acc",
-                       "best_test_acc", "final_val_loss", "final_val_acc", "best_val_acc", "steps_to_target",
-                       "steps_to_target_on", "diverged_at_step", "wall_s", "ms_per_step", "peak_rss_mb", "threads",
-                       "error", "note", "tags", "data_s", "build_s", "train_s", "eval_s", "probe_s", "write_s"}
-
-
 def is_timing(column):
     return (column.endswith(("_s", "_ms", "_mb")) or column.startswith(("ms_", "probe_s"))
             or column in {"wall_s", "ms_per_step", "peak_rss_mb", "seconds"})
@@ -47,10 +40,12 @@ def same(a, b, tol):
 
 
 def swept_keys(rows):
-    """The columns of runs.csv between status and the result columns: the swept keys."""
+    """The columns of runs.csv between status and the first result column, steps: the swept keys
+    (the result columns themselves are listed once, in bnlab: lib/experiment/collect.cpp)."""
     if not rows:
         return []
-    return [c for c in rows[0] if c not in RUN_KEYS and c not in RUNS_RESULT_COLUMNS]
+    columns = list(rows[0])
+    return columns[columns.index("status") + 1:columns.index("steps")]
 
 
 def compare_rows(where, base, new, tol, problems):

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "experiment/collect.hpp"
 #include "experiment/schema.hpp"
 #include "experiment/sweep.hpp"
 #include "experiment/test_selection.hpp"
@@ -15,8 +16,8 @@ using nlohmann::json;
 
 namespace {
 
-const std::vector<std::string> kClaimKeys = {"id", "claim", "metric", "compare", "where", "expect", "margin",
-                                             "diverged_as"};
+const std::vector<std::string> kClaimKeys = {"id",     "claim",  "metric",   "compare",    "where",
+                                             "expect", "margin", "relative", "diverged_as"};
 
 bool same_json_value(const json& x, const json& y) {
   if (x.is_number() && y.is_number()) return x.get<double>() == y.get<double>();
@@ -135,9 +136,17 @@ std::optional<Claim> parse_claim(const json& item, const std::string& path, cons
                               "metric's units)");
   else
     claim.margin = margin->get<double>();
+  if (const auto relative = item.find("relative"); relative != item.end()) {
+    if (!relative->is_boolean())
+      problems.push_back(path + ".relative: expected true (judge the ratio A / B) or false, got " + describe(*relative));
+    else
+      claim.relative = relative->get<bool>();
+  }
   if (const auto d = item.find("diverged_as"); d != item.end()) {
     if (!d->is_number() || !std::isfinite(d->get<double>()))
       problems.push_back(path + ".diverged_as: expected a finite number");
+    else if (claim.relative && d->get<double>() <= 0)
+      problems.push_back(path + ".diverged_as: a relative claim takes ratios of values > 0, got " + d->dump());
     else
       claim.diverged_as = d->get<double>();
   }
@@ -166,13 +175,13 @@ const char* to_string(Verdict verdict) {
 }
 
 const std::vector<std::string>& claim_metrics() {
-  // Not best_test_acc: it is selected on the test set (test_selection.hpp).
-  static const std::vector<std::string> metrics = {
-      "final_train_loss", "final_train_acc",  "final_test_loss", "final_test_acc", "final_val_loss",
-      "final_val_acc",    "best_val_acc",     "precise_test_loss", "precise_test_acc", "precise_val_loss",
-      "precise_val_acc",  "batch_stats_test_loss", "batch_stats_test_acc",
-      "steps_to_target", "diverged_at_step", "steps",
-      "wall_s",           "ms_per_step",      "peak_rss_mb"};
+  // runs.csv's results less those selected on the test set (best_test_acc; test_selection.hpp).
+  static const std::vector<std::string> metrics = [] {
+    std::vector<std::string> out;
+    for (const auto& c : runs_result_columns())
+      if (!test_selection_metric_problem(c)) out.push_back(c);
+    return out;
+  }();
   return metrics;
 }
 
@@ -205,11 +214,14 @@ json claims_to_json(const std::vector<Claim>& claims) {
     }
     item["expect"] = to_string(c.expect);
     item["margin"] = c.margin;
+    if (c.relative) item["relative"] = true;
     if (c.diverged_as) item["diverged_as"] = *c.diverged_as;
     out.push_back(std::move(item));
   }
   return out;
 }
+
+double judged_margin(const Claim& claim) { return claim.relative ? std::log1p(claim.margin) : claim.margin; }
 
 Verdict judge(Expectation expect, double margin, double lo, double hi) {
   if (!std::isfinite(lo) || !std::isfinite(hi)) return Verdict::Inconclusive;

@@ -11,21 +11,44 @@
 #include "experiment/files.hpp"
 #include "experiment/run.hpp"
 #include "experiment/run_check.hpp"
+#include "probes/registry.hpp"
 
 namespace bnlab {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
 
+namespace {
+
+// runs.csv columns after the keys that are not measured numbers: the set steps_to_target was measured
+// on, a setting of the run and free text.
+const std::vector<std::string> kNotResults = {"steps_to_target_on", "threads", "error", "note", "tags"};
+
+}  // namespace
+
 const std::vector<std::string>& runs_summary_columns() {
-  static const std::vector<std::string> columns = {
-      "steps",           "final_train_loss", "final_train_acc", "final_test_loss",    "final_test_acc",
-      "best_test_acc",   "final_val_loss",   "final_val_acc",   "best_val_acc",
-      "precise_test_loss", "precise_test_acc", "precise_val_loss", "precise_val_acc",
-      "batch_stats_test_loss", "batch_stats_test_acc",                                "steps_to_target",
-      "steps_to_target_on", "diverged_at_step", "wall_s",       "ms_per_step",        "peak_rss_mb",
-      "threads",         "error",            "note",            "tags",               "data_s",
-      "build_s",         "train_s",          "eval_s",          "probe_s",            "write_s"};
+  static const std::vector<std::string> columns = [] {
+    std::vector<std::string> out = {
+        "steps",           "final_train_loss", "final_train_acc", "final_test_loss",    "final_test_acc",
+        "best_test_acc",   "final_val_loss",   "final_val_acc",   "best_val_acc",
+        "precise_test_loss", "precise_test_acc", "precise_val_loss", "precise_val_acc",
+        "batch_stats_test_loss", "batch_stats_test_acc",                                "steps_to_target",
+        "steps_to_target_on", "diverged_at_step", "wall_s",       "ms_per_step",        "peak_rss_mb",
+        "threads",         "error",            "note",            "tags",               "data_s",
+        "build_s",         "train_s",          "eval_s",          "probe_s",            "write_s"};
+    for (const auto& column : probe_result_columns()) out.push_back(column.name);
+    return out;
+  }();
+  return columns;
+}
+
+const std::vector<std::string>& runs_result_columns() {
+  static const std::vector<std::string> columns = [] {
+    std::vector<std::string> out;
+    for (const auto& c : runs_summary_columns())
+      if (std::find(kNotResults.begin(), kNotResults.end(), c) == kNotResults.end()) out.push_back(c);
+    return out;
+  }();
   return columns;
 }
 

@@ -18,8 +18,15 @@
 
 namespace bnlab {
 
-// runs.csv summary columns after run_id, status and the swept keys.
+// runs.csv columns after run_id, status and the swept keys: the run's results (docs/results.md),
+// the probes' results (probe.hpp) last. The one list of them: summary, compare and claims derive
+// theirs from it.
 const std::vector<std::string>& runs_summary_columns();
+
+// Of those, the measured numbers (what `bnlab summary` and `compare` take as --metric; claims
+// take these less the ones selected on the test set): all but steps_to_target_on, threads, error,
+// note and tags.
+const std::vector<std::string>& runs_result_columns();
 
 struct CollectOptions {
   // Collect only these runs (one plan's, every shard); all runs in the folder when unset.

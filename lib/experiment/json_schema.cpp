@@ -78,6 +78,9 @@ ordered_json claims_schema() {
       {"where", {{"type", "object"}, {"description", "swept keys fixed to one of their values"}}},
       {"expect", {{"enum", {"greater", "less", "similar"}}, {"description", "the sign of A - B"}}},
       {"margin", {{"type", "number"}, {"minimum", 0}, {"description", "the smallest difference that matters"}}},
+      {"relative",
+       {{"type", "boolean"}, {"default", false},
+        {"description", "judge the ratio A / B: margin 0.05 means A more than 5% above B (docs/cli.md)"}}},
       {"diverged_as", {{"type", "number"}, {"description", "the value a diverged run counts as"}}}};
   return {{"type", ordered_json::array({"array", "null"})}, {"items", claim}};  // null: none (drops an extended config's)
 }

@@ -272,6 +272,7 @@ json execute_run(const fs::path& dir, DataCache& cache, int threads, const Progr
       const std::string text = probe_csv(probe->table());
       write_file_atomic(dir / (probe->name() + ".csv"), text);
       files[probe->name() + ".csv"] = csv_file_record(text);
+      for (const auto& [column, value] : probe->results()) status[column] = value;  // runs.csv results (probe.hpp)
     }
     // Observers are timed one by one: the probes come first, then the metrics writer.
     double probe_s = 0;

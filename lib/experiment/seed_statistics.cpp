@@ -106,7 +106,7 @@ SummaryTable summarize_runs(const CsvTable& runs, const std::vector<std::string>
   const auto group_columns = key_indices(runs, table.keys);
   const int status_column = require_column(runs, "status", "column", runs.header);
   std::vector<int> metric_columns;
-  for (const auto& m : metrics) metric_columns.push_back(require_column(runs, m, "metric", runs_summary_columns()));
+  for (const auto& m : metrics) metric_columns.push_back(require_column(runs, m, "metric", runs_result_columns()));
 
   std::vector<std::vector<std::string>> groups;  // in order of first appearance
   for (const auto& row : runs.rows) {
@@ -133,18 +133,41 @@ SummaryTable summarize_runs(const CsvTable& runs, const std::vector<std::string>
   return table;
 }
 
-ComparisonTable compare_runs(const CsvTable& runs, const Comparison& comparison) {
+CsvTable runs_where(const CsvTable& runs, const std::vector<std::pair<std::string, std::string>>& where) {
+  CsvTable out{runs.header, {}};
+  std::vector<std::pair<int, std::string>> wanted;
+  for (const auto& [key, value] : where) wanted.emplace_back(runs.column(key), value);
+  for (const auto& row : runs.rows) {
+    const bool keep = std::all_of(wanted.begin(), wanted.end(), [&](const std::pair<int, std::string>& w) {
+      return w.first >= 0 && w.first < static_cast<int>(row.size()) && same_value(row[w.first], w.second);
+    });
+    if (keep) out.rows.push_back(row);
+  }
+  return out;
+}
+
+ComparisonTable compare_runs(const CsvTable& all_runs, const Comparison& comparison) {
   // Plain references, not a structured binding: clang 14 cannot capture bindings in a lambda.
   const std::string &metric = comparison.metric, &key = comparison.key, &a = comparison.a, &b = comparison.b;
   const auto& by = comparison.by;
   const auto& diverged_as = comparison.diverged_as;
-  ComparisonTable table{metric, key, a, b, {}, {}};
+  ComparisonTable table{metric, key, a, b, {}, {}, comparison.log_ratio};
+  std::vector<std::string> where_keys;
+  for (const auto& [where_key, value] : comparison.where) {
+    if (where_key == key)
+      throw ConfigError(fmt::format("compare: '{}' cannot be both the compared key and a --where key", key));
+    where_keys.push_back(where_key);
+  }
+  key_indices(all_runs, where_keys);  // each a key of runs.csv, or a ConfigError naming the valid ones
+  const CsvTable runs = runs_where(all_runs, comparison.where);
   const int key_column = key_indices(runs, {key})[0];
   if (auto problem = test_selection_problem(runs, metric, key, {a, b})) throw ConfigError("compare: " + *problem);
-  const int metric_column = require_column(runs, metric, "metric", runs_summary_columns());
+  const int metric_column = require_column(runs, metric, "metric", runs_result_columns());
   const int status_column = require_column(runs, "status", "column", runs.header);
   const int id_column = require_column(runs, "run_id", "column", runs.header);
-  table.facets = by ? *by : keys_except(runs, {key, kSeedKey});
+  std::vector<std::string> not_facets = where_keys;
+  not_facets.insert(not_facets.end(), {key, kSeedKey});
+  table.facets = by ? *by : keys_except(runs, not_facets);
   if (std::find(table.facets.begin(), table.facets.end(), key) != table.facets.end())
     throw ConfigError(fmt::format("compare: '{}' cannot be both the compared key and a --by key", key));
   const auto facet_columns = key_indices(runs, table.facets);
@@ -215,8 +238,11 @@ ComparisonTable compare_runs(const CsvTable& runs, const Comparison& comparison)
         ++row.excluded;
         continue;
       }
-      values_a.push_back(*va);
-      values_b.push_back(*vb);
+      if (comparison.log_ratio && (*va <= 0 || *vb <= 0))
+        throw ConfigError(fmt::format("{} of run {} is {}: a ratio needs values > 0", metric,
+                                      runs.rows[*va <= 0 ? p.a : p.b][id_column], *va <= 0 ? *va : *vb));
+      values_a.push_back(comparison.log_ratio ? std::log(*va) : *va);
+      values_b.push_back(comparison.log_ratio ? std::log(*vb) : *vb);
     }
     row.result = stats::compare_paired(values_a, values_b);
     table.rows.push_back(std::move(row));
@@ -262,17 +288,19 @@ std::string summary_markdown(const SummaryTable& table) {
 std::string comparison_csv(const ComparisonTable& table) {
   std::vector<std::string> header;
   for (const auto& key : table.facets) header.push_back(csv_escape(key));
-  for (const char* c : {"metric", "key", "a", "b", "n", "mean_diff", "sd_diff", "ci95_low", "ci95_high", "p",
-                        "p_method", "n_excluded"})
-    header.push_back(c);
+  header.insert(header.end(), {"metric", "key", "a", "b", "n"});
+  // a log-ratio comparison: the ratio exp(mean) and its interval; the sd is of ln(A / B)
+  header.insert(header.end(), {table.log_ratio ? "ratio" : "mean_diff", table.log_ratio ? "sd_log_ratio" : "sd_diff"});
+  header.insert(header.end(), {"ci95_low", "ci95_high", "p", "p_method", "n_excluded"});
+  const auto shown = [&](double x) { return table.log_ratio ? std::exp(x) : x; };
   std::string out = csv_line(header);
   for (const auto& r : table.rows) {
     std::vector<std::string> row;
     for (const auto& v : r.facet) row.push_back(csv_escape(v));
     const auto& d = r.result.difference;
     row.insert(row.end(), {csv_escape(table.metric), csv_escape(table.key), csv_escape(table.a), csv_escape(table.b),
-                           std::to_string(d.n), csv_number(d.mean), csv_number(d.sd), csv_number(d.ci_low),
-                           csv_number(d.ci_high), csv_number(r.result.p),
+                           std::to_string(d.n), csv_number(shown(d.mean)), csv_number(d.sd), csv_number(shown(d.ci_low)),
+                           csv_number(shown(d.ci_high)), csv_number(r.result.p),
                            r.result.p_exact ? "exact" : "monte_carlo", std::to_string(r.excluded)});
     out += csv_line(row);
   }
@@ -281,14 +309,19 @@ std::string comparison_csv(const ComparisonTable& table) {
 
 std::string comparison_markdown(const ComparisonTable& table) {
   std::vector<std::string> header = table.facets;
-  const std::string diff = fmt::format("{} ({}={} minus {})", table.metric, table.key, table.a, table.b);
-  header.insert(header.end(), {"n", diff, "sd", "95% CI", "p (sign-flip)", "excluded pairs"});
+  const std::string diff = table.log_ratio
+                               ? fmt::format("{} ({}={} / {}, geometric mean)", table.metric, table.key, table.a, table.b)
+                               : fmt::format("{} ({}={} minus {})", table.metric, table.key, table.a, table.b);
+  header.insert(header.end(), {"n", diff, table.log_ratio ? "sd of ln" : "sd", "95% CI", "p (sign-flip)",
+                               "excluded pairs"});
+  const auto shown = [&](double x) { return table.log_ratio ? std::exp(x) : x; };
   std::vector<std::vector<std::string>> rows;
   for (const auto& r : table.rows) {
     std::vector<std::string> row = r.facet;
     const auto& d = r.result.difference;
-    const std::string ci = d.n >= 2 ? fmt::format("[{}, {}]", md_number(d.ci_low), md_number(d.ci_high)) : "";
-    row.insert(row.end(), {std::to_string(d.n), md_number(d.mean), md_number(d.sd), ci,
+    const std::string ci =
+        d.n >= 2 ? fmt::format("[{}, {}]", md_number(shown(d.ci_low)), md_number(shown(d.ci_high))) : "";
+    row.insert(row.end(), {std::to_string(d.n), md_number(shown(d.mean)), md_number(d.sd), ci,
                            md_number(r.result.p) + (r.result.p_exact ? "" : " (Monte Carlo)"),
                            std::to_string(r.excluded)});
     rows.push_back(std::move(row));

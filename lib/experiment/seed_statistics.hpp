@@ -48,17 +48,27 @@ struct ComparisonTable {
   std::string metric, key, a, b;
   std::vector<std::string> facets;  // the facet keys
   std::vector<FacetComparison> rows;
+  bool log_ratio = false;           // rows compare ln(metric): rendered as ratios exp(mean), exp(interval)
 };
 
 struct Comparison {
   std::string metric, key, a, b;                     // metric(key=a) - metric(key=b); a, b as in runs.csv
-  std::optional<std::vector<std::string>> by;        // facet keys (empty: pool all); unset = every key
-                                                     // but `key` and the seed
-  std::optional<double> diverged_as;                 // a diverged run's value; unset: its pair is left out
+  std::optional<std::vector<std::string>> by = std::nullopt;  // facet keys (empty: pool all); unset =
+                                                     // every key but `key` and the seed
+  std::optional<double> diverged_as = std::nullopt;  // a diverged run's value; unset: its pair is left out
+  bool log_ratio = false;                            // compare ln(metric) instead: the differences are
+                                                     // ln(A / B); a value <= 0 is a ConfigError
+  std::vector<std::pair<std::string, std::string>> where = {};  // only the runs with these key values (as
+                                                     // runs_where); the default facets leave them out
 };
 
+// The runs whose `where` keys hold the given values: the same text, or the same number ("0.10" is
+// the cell "0.1"). A key that is not a column of `runs` keeps no run.
+CsvTable runs_where(const CsvTable& runs, const std::vector<std::pair<std::string, std::string>>& where);
+
 // Pairs the runs with key=a and key=b that agree on every other key (the seed included), within
-// each facet. A run without its partner is a ConfigError that names the missing runs.
+// each facet, among the runs of `where` (its keys must be keys of runs.csv, other than `key`). A run
+// without its partner is a ConfigError that names the missing runs.
 ComparisonTable compare_runs(const CsvTable& runs, const Comparison& comparison);
 
 // Rendering: CSV (the dialect of every bnlab CSV) or a Markdown table.

@@ -26,27 +26,24 @@ std::string where_text(const Claim& claim) {
 
 std::string md_number(double value) { return std::isfinite(value) ? fmt::format("{:.4g}", value) : ""; }
 
-// The rows whose `where` keys hold the claim's values; a key missing from runs.csv keeps no row.
-CsvTable restricted(const CsvTable& runs, const Claim& claim) {
-  CsvTable out{runs.header, {}};
-  std::vector<std::pair<int, std::string>> wanted;
-  for (const auto& [key, value] : claim.where) wanted.emplace_back(runs.column(key), csv_cell(value));
-  for (const auto& row : runs.rows) {
-    bool keep = true;
-    for (const auto& [column, text] : wanted) {
-      if (column < 0 || column >= static_cast<int>(row.size())) keep = false;
-      else if (row[column] != text) {
-        char* end = nullptr;
-        const double x = std::strtod(row[column].c_str(), &end);
-        const bool x_ok = !row[column].empty() && *end == '\0';
-        const double y = std::strtod(text.c_str(), &end);
-        keep = x_ok && !text.empty() && *end == '\0' && x == y;
-      }
-      if (!keep) break;
-    }
-    if (keep) out.rows.push_back(row);
-  }
+// The claim's `where` as runs.csv cells.
+std::vector<std::pair<std::string, std::string>> where_cells(const Claim& claim) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [key, value] : claim.where) out.emplace_back(key, csv_cell(value));
   return out;
+}
+
+// The verdict table's "expected" cell: "> 0.01", "< -0.01", "within ±0.01"; for a relative claim the
+// ratio's bounds, "> 1.05", "< 0.9524", "within [0.9524, 1.05]" (claims.hpp).
+std::string expected_text(const Claim& c) {
+  if (!c.relative) {
+    const char* sign = c.expect == Expectation::Greater ? "> " : c.expect == Expectation::Less ? "< -" : "within ±";
+    return sign + md_number(c.margin);
+  }
+  const std::string above = md_number(1 + c.margin), below = md_number(1 / (1 + c.margin));
+  if (c.expect == Expectation::Greater) return "> " + above;
+  if (c.expect == Expectation::Less) return "< " + below;
+  return "within [" + below + ", " + above + "]";
 }
 
 }  // namespace
@@ -55,20 +52,20 @@ std::vector<ClaimResult> judge_claims(const CsvTable& runs, const std::vector<Cl
   // A claim on a value selected on the test set is refused, not judged (test_selection.hpp).
   std::vector<std::string> refused;
   for (const auto& claim : claims)
-    if (auto problem = test_selection_problem(restricted(runs, claim), claim.metric, claim.key,
+    if (auto problem = test_selection_problem(runs_where(runs, where_cells(claim)), claim.metric, claim.key,
                                               {csv_cell(claim.a), csv_cell(claim.b)}))
       refused.push_back("claim '" + claim.id + "': " + *problem);
   if (!refused.empty()) throw ConfigError(std::move(refused));
   std::vector<ClaimResult> results;
   for (const auto& claim : claims) {
-    ClaimResult r{claim, {}, 0, Verdict::Inconclusive, ""};
+    ClaimResult r{claim, {}, 0, 0, 0, 0, Verdict::Inconclusive, ""};
     try {
-      const Comparison comparison{claim.metric, claim.key, csv_cell(claim.a), csv_cell(claim.b),
-                                  std::vector<std::string>{}, claim.diverged_as};
-      const auto table = compare_runs(restricted(runs, claim), comparison);
+      const Comparison comparison{claim.metric, claim.key,      csv_cell(claim.a), csv_cell(claim.b),
+                                  std::vector<std::string>{}, claim.diverged_as, claim.relative, where_cells(claim)};
+      const auto table = compare_runs(runs, comparison);
       r.result = table.rows.at(0).result;
       r.excluded = table.rows.at(0).excluded;
-      r.verdict = judge(claim.expect, claim.margin, r.result.difference.ci_low, r.result.difference.ci_high);
+      r.verdict = judge(claim.expect, judged_margin(claim), r.result.difference.ci_low, r.result.difference.ci_high);
       if (r.result.difference.n < 2) r.note = fmt::format("{} pairs: no interval", r.result.difference.n);
     } catch (const ConfigError& e) {
       r.result.difference = stats::describe({});
@@ -76,41 +73,45 @@ std::vector<ClaimResult> judge_claims(const CsvTable& runs, const std::vector<Cl
       r.note = e.problems().front();
       if (e.problems().size() > 1) r.note += fmt::format(" (and {} more)", e.problems().size() - 1);
     }
+    const auto& d = r.result.difference;
+    const auto shown = [&](double x) { return claim.relative ? std::exp(x) : x; };
+    r.estimate = shown(d.mean);
+    r.ci_low = shown(d.ci_low);
+    r.ci_high = shown(d.ci_high);
     results.push_back(std::move(r));
   }
   return results;
 }
 
 std::string verdict_csv(const std::vector<ClaimResult>& results) {
-  std::string out = csv_line({"id", "claim", "metric", "a", "b", "where", "expect", "margin", "n", "estimate",
-                              "ci95_low", "ci95_high", "p", "n_excluded", "verdict", "note"});
+  std::string out = csv_line({"id", "claim", "metric", "a", "b", "where", "expect", "margin", "estimate_of", "n",
+                              "estimate", "ci95_low", "ci95_high", "p", "n_excluded", "verdict", "note"});
   for (const auto& r : results) {
     const auto& c = r.claim;
-    const auto& d = r.result.difference;
     out += csv_line({csv_escape(c.id), csv_escape(c.text), csv_escape(c.metric),
                      csv_escape(c.key + "=" + csv_cell(c.a)), csv_escape(c.key + "=" + csv_cell(c.b)),
-                     csv_escape(where_text(c)), to_string(c.expect), csv_number(c.margin), std::to_string(d.n),
-                     csv_number(d.mean), csv_number(d.ci_low), csv_number(d.ci_high), csv_number(r.result.p),
-                     std::to_string(r.excluded), to_string(r.verdict), csv_escape(r.note)});
+                     csv_escape(where_text(c)), to_string(c.expect), csv_number(c.margin),
+                     c.relative ? "A / B" : "A - B", std::to_string(r.result.difference.n), csv_number(r.estimate),
+                     csv_number(r.ci_low), csv_number(r.ci_high), csv_number(r.result.p), std::to_string(r.excluded),
+                     to_string(r.verdict), csv_escape(r.note)});
   }
   return out;
 }
 
 std::string verdict_markdown(const std::vector<ClaimResult>& results) {
   std::string out =
-      "| claim | metric: A - B | where | expected | n | estimate | 95% CI | p | verdict |\n"
+      "| claim | metric: A - B (or A / B) | where | expected | n | estimate | 95% CI | p | verdict |\n"
       "|---|---|---|---|---|---|---|---|---|\n";
   for (const auto& r : results) {
     const auto& c = r.claim;
     const auto& d = r.result.difference;
-    const char* sign = c.expect == Expectation::Greater ? "> " : c.expect == Expectation::Less ? "< -" : "within ±";
-    const std::string ci = d.n >= 2 ? fmt::format("[{}, {}]", md_number(d.ci_low), md_number(d.ci_high)) : "";
+    const std::string ci = d.n >= 2 ? fmt::format("[{}, {}]", md_number(r.ci_low), md_number(r.ci_high)) : "";
     std::string verdict = std::string("**") + to_string(r.verdict) + "**";
     if (!r.note.empty()) verdict += " (" + r.note + ")";
     if (r.excluded > 0) verdict += fmt::format(" ({} pairs left out)", r.excluded);
-    out += fmt::format("| {}: {} | {}: {} - {} | {} | {}{} | {} | {} | {} | {} | {} |\n", c.id, c.text, c.metric,
-                       csv_cell(c.a), csv_cell(c.b), where_text(c), sign, md_number(c.margin), d.n,
-                       md_number(d.mean), ci, md_number(r.result.p), verdict);
+    out += fmt::format("| {}: {} | {}: {} {} {} | {} | {} | {} | {} | {} | {} | {} |\n", c.id, c.text, c.metric,
+                       csv_cell(c.a), c.relative ? "/" : "-", csv_cell(c.b), where_text(c), expected_text(c), d.n,
+                       md_number(r.estimate), ci, md_number(r.result.p), verdict);
   }
   return out;
 }

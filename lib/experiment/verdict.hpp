@@ -15,7 +15,9 @@ namespace bnlab {
 
 struct ClaimResult {
   Claim claim;
-  stats::PairedComparison result;  // of metric(A) - metric(B)
+  stats::PairedComparison result;  // of metric(A) - metric(B); of ln(A / B) for a relative claim
+  double estimate = 0, ci_low = 0, ci_high = 0;  // reported: the mean difference and its interval, or for
+                                                 // a relative claim the ratio exp(mean) and exp(interval)
   std::size_t excluded = 0;        // pairs with a failed side, or a diverged side without diverged_as
   Verdict verdict = Verdict::Inconclusive;
   std::string note;                // why a claim could not be judged ("unpaired: ..."), else empty

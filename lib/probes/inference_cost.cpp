@@ -7,10 +7,22 @@
 #include "util/timing.hpp"
 #include "core/errors.hpp"
 #include "core/tensor.hpp"
+#include "layers/norm.hpp"
 #include "model/fold.hpp"
 #include "train/trainer.hpp"
 
 namespace bnlab {
+
+namespace {
+
+bool has_norm_layer(Network& net, const ModelConfig& model) {
+  if (model.norm != "none") return true;
+  for (const auto& leaf : net.leaves())
+    if (dynamic_cast<const Norm*>(leaf.layer)) return true;
+  return false;
+}
+
+}  // namespace
 
 InferenceCost::Settings InferenceCost::read(SettingsReader& reader, const TrainConfig& train) {
   Settings s;
@@ -34,7 +46,9 @@ InferenceCost::InferenceCost(Network& net, const Dataset& train, const Dataset& 
       settings_(settings),
       final_step_(planned_steps(train_config, train.n)),
       limit_(std::max(settings_.batch_size,
-                      std::min(settings_.samples, test.n) / settings_.batch_size * settings_.batch_size)) {
+                      std::min(settings_.samples, test.n) / settings_.batch_size * settings_.batch_size)),
+      unfolded_ms_(std::nan("")),
+      folded_ms_(std::nan("")) {
   if (test.n < 1) throw ConfigError("probes.inference_cost: the test set is empty");
   table_.columns = columns();
 }
@@ -63,8 +77,10 @@ void InferenceCost::on_eval(const EvalPoint& point) {
 
   load(0);
   const Timing unfolded = measure([&] { net_.forward(input, Mode::eval); }, timing);
+  unfolded_ms_ = unfolded.median_ms;
   if (!foldable(model_)) {
     row(0, unfolded, nan, nan, nan);
+    if (!has_norm_layer(net_, model_)) folded_ms_ = unfolded.median_ms;  // folding would change nothing
     return;
   }
   auto folded = fold_batch_norm(net_, model_);
@@ -80,6 +96,7 @@ void InferenceCost::on_eval(const EvalPoint& point) {
   }
   load(0);
   const Timing folded_timing = measure([&] { folded->forward(input, Mode::eval); }, timing);
+  folded_ms_ = folded_timing.median_ms;
   row(0, unfolded, static_cast<double>(limit_), nan, scale);
   row(1, folded_timing, static_cast<double>(limit_), diff, scale);
 }

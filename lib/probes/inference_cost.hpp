@@ -9,6 +9,11 @@
 // A test set smaller than one batch is repeated to fill it. Runs after the last training step, so
 // the trajectory cannot move; the time is probe time, not ms_per_step. A diverged run (which stops
 // before its planned steps) gets no rows.
+//
+// runs.csv gets inference_cost_ms (ms_median of the trained network) and inference_cost_folded_ms
+// (ms_median of the folded network; for a network without norm layers, which folding leaves as it
+// is, the trained network's; empty for norms that do not fold), so that a claim can compare the
+// folded BN network with the network without BN across runs.
 #pragma once
 
 #include <cstdint>
@@ -40,12 +45,21 @@ class InferenceCost : public Probe {
     return {"step",    "folded",  "batch_size",   "repeats",      "ms_median",
             "ms_min",  "samples", "max_abs_diff", "max_abs_logit"};
   }
+  static std::vector<ProbeResultColumn> result_columns() {
+    return {{"inference_cost_ms", "ms_median of the trained network"},
+            {"inference_cost_folded_ms",
+             "ms_median of the folded network (without norm layers the trained network's: nothing to fold; empty "
+             "when its norm does not fold)"}};
+  }
 
   InferenceCost(Network& net, const Dataset& train, const Dataset& test, const ModelConfig& model,
                 const TrainConfig& train_config, Settings settings);
   std::string name() const override { return kName; }
   const ProbeTable& table() const override { return table_; }
   void on_eval(const EvalPoint& point) override;
+  std::vector<std::pair<std::string, double>> results() const override {
+    return {{"inference_cost_ms", unfolded_ms_}, {"inference_cost_folded_ms", folded_ms_}};
+  }
 
  private:
   Network& net_;
@@ -54,6 +68,7 @@ class InferenceCost : public Probe {
   Settings settings_;
   std::int64_t final_step_;
   std::int64_t limit_;  // samples compared: a multiple of batch_size
+  double unfolded_ms_, folded_ms_;  // results(); NaN until measured
   ProbeTable table_;
 };
 

@@ -24,49 +24,50 @@ struct ProbeKind {
   const char* name;
   const char* summary;
   std::vector<std::string> columns;
+  std::vector<ProbeResultColumn> results;  // its runs.csv columns (probe.hpp)
   std::function<void(SettingsReader&, const ModelConfig&, const TrainConfig&)> read;
   std::function<std::unique_ptr<Probe>(SettingsReader&, const ProbeSetup&)> make;
 };
 
 const std::vector<ProbeKind>& kinds() {
   static const std::vector<ProbeKind> table = {
-      {ActivationPercentiles::kName, ActivationPercentiles::kSummary, ActivationPercentiles::columns(),
+      {ActivationPercentiles::kName, ActivationPercentiles::kSummary, ActivationPercentiles::columns(), {},
        [](SettingsReader& r, const ModelConfig& m, const TrainConfig&) { ActivationPercentiles::read(r, m); },
        [](SettingsReader& r, const ProbeSetup& s) -> std::unique_ptr<Probe> {
          return std::make_unique<ActivationPercentiles>(s.net, ActivationPercentiles::read(r, s.model));
        }},
-      {TrainModeAccuracy::kName, TrainModeAccuracy::kSummary, TrainModeAccuracy::columns(),
+      {TrainModeAccuracy::kName, TrainModeAccuracy::kSummary, TrainModeAccuracy::columns(), {},
        [](SettingsReader& r, const ModelConfig&, const TrainConfig& t) { TrainModeAccuracy::read(r, t); },
        [](SettingsReader& r, const ProbeSetup& s) -> std::unique_ptr<Probe> {
          return std::make_unique<TrainModeAccuracy>(s.net, s.train, s.test, TrainModeAccuracy::read(r, s.train_config));
        }},
-      {BatchStats::kName, BatchStats::kSummary, BatchStats::columns(),
+      {BatchStats::kName, BatchStats::kSummary, BatchStats::columns(), {},
        [](SettingsReader& r, const ModelConfig&, const TrainConfig& t) { BatchStats::read(r, t); },
        [](SettingsReader& r, const ProbeSetup& s) -> std::unique_ptr<Probe> {
          return std::make_unique<BatchStats>(s.net, s.train, BatchStats::read(r, s.train_config));
        }},
-      {UnitAblation::kName, UnitAblation::kSummary, UnitAblation::columns(),
+      {UnitAblation::kName, UnitAblation::kSummary, UnitAblation::columns(), UnitAblation::result_columns(),
        [](SettingsReader& r, const ModelConfig& m, const TrainConfig&) { UnitAblation::read(r, m); },
        [](SettingsReader& r, const ProbeSetup& s) -> std::unique_ptr<Probe> {
          return std::make_unique<UnitAblation>(s.net, s.train, s.test, s.train_config, UnitAblation::read(r, s.model));
        }},
-      {ScaleInvariance::kName, ScaleInvariance::kSummary, ScaleInvariance::columns(),
+      {ScaleInvariance::kName, ScaleInvariance::kSummary, ScaleInvariance::columns(), ScaleInvariance::result_columns(),
        [](SettingsReader& r, const ModelConfig& m, const TrainConfig& t) { ScaleInvariance::read(r, m, t); },
        [](SettingsReader& r, const ProbeSetup& s) -> std::unique_ptr<Probe> {
          return std::make_unique<ScaleInvariance>(s.net, s.train, s.test, s.train_config,
                                                   ScaleInvariance::read(r, s.model, s.train_config));
        }},
-      {Ics::kName, Ics::kSummary, Ics::columns(),
+      {Ics::kName, Ics::kSummary, Ics::columns(), {},
        [](SettingsReader& r, const ModelConfig& m, const TrainConfig&) { Ics::read(r, m); },
        [](SettingsReader& r, const ProbeSetup& s) -> std::unique_ptr<Probe> {
          return std::make_unique<Ics>(s.net, Ics::read(r, s.model));
        }},
-      {Landscape::kName, Landscape::kSummary, Landscape::columns(),
+      {Landscape::kName, Landscape::kSummary, Landscape::columns(), {},
        [](SettingsReader& r, const ModelConfig&, const TrainConfig&) { Landscape::read(r); },
        [](SettingsReader& r, const ProbeSetup& s) -> std::unique_ptr<Probe> {
          return std::make_unique<Landscape>(s.net, Landscape::read(r));
        }},
-      {InferenceCost::kName, InferenceCost::kSummary, InferenceCost::columns(),
+      {InferenceCost::kName, InferenceCost::kSummary, InferenceCost::columns(), InferenceCost::result_columns(),
        [](SettingsReader& r, const ModelConfig&, const TrainConfig& t) { InferenceCost::read(r, t); },
        [](SettingsReader& r, const ProbeSetup& s) -> std::unique_ptr<Probe> {
          return std::make_unique<InferenceCost>(s.net, s.train, s.test, s.model, s.train_config,
@@ -93,6 +94,12 @@ std::string names_list() {
 std::vector<std::string> probe_names() {
   std::vector<std::string> out;
   for (const auto& k : kinds()) out.emplace_back(k.name);
+  return out;
+}
+
+std::vector<ProbeResultColumn> probe_result_columns() {
+  std::vector<ProbeResultColumn> out;
+  for (const auto& k : kinds()) out.insert(out.end(), k.results.begin(), k.results.end());
   return out;
 }
 
@@ -134,6 +141,12 @@ std::string probe_reference_markdown() {
     out += "- `" + std::string(kind.name) + "`: " + kind.summary + ". Writes `runs/<run_id>/" + kind.name + ".csv` (";
     for (std::size_t i = 0; i < kind.columns.size(); ++i) out += (i ? ", " : "") + ("`" + kind.columns[i] + "`");
     out += ").";
+    if (!kind.results.empty()) {
+      out += " Adds to `runs.csv`:";
+      for (std::size_t i = 0; i < kind.results.size(); ++i)
+        out += (i ? "; `" : " `") + kind.results[i].name + "`, " + kind.results[i].description;
+      out += ".";
+    }
     out += "\n";
     for (const auto& doc : reader.docs())
       out += "  - `" + doc.key + "` (default `" + doc.default_value + "`): " + doc.description + "\n";

@@ -30,6 +30,10 @@ struct ProbeSetup {
 // The names of every probe, in the order of the reference.
 std::vector<std::string> probe_names();
 
+// The runs.csv result columns of every probe (probe.hpp), in the order of the reference; a run
+// without the probe leaves them empty.
+std::vector<ProbeResultColumn> probe_result_columns();
+
 // Problems of the `probes` section ("probes.activation_percentiles.every: must be >= 1"), in the
 // context of the run's model (a probe that reads a hidden layer checks that it exists). Empty
 // when valid.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "core/errors.hpp"
 #include "probes/unit_ablation.hpp"
@@ -46,6 +47,20 @@ ScaleInvariance::ScaleInvariance(Network& net, const Dataset& train, const Datas
 
 void ScaleInvariance::on_eval(const EvalPoint& point) {
   if (point.step == total_steps_) measure();
+}
+
+std::vector<std::pair<std::string, double>> ScaleInvariance::results() const {
+  // columns 3 and 6: batch_stats_max_rel and eval_max_rel (columns())
+  auto largest = [&](std::size_t column) {
+    if (table_.rows.empty()) return std::nan("");  // not measured (a diverged run)
+    double out = -std::numeric_limits<double>::infinity();
+    for (const auto& row : table_.rows) {
+      if (std::isnan(row[column])) return std::nan("");  // undefined in one row: no largest
+      out = std::max(out, row[column]);
+    }
+    return out;
+  };
+  return {{"scale_invariance_batch_stats_max_rel", largest(3)}, {"scale_invariance_eval_max_rel", largest(6)}};
 }
 
 void ScaleInvariance::measure() {

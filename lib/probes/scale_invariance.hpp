@@ -11,6 +11,9 @@
 //                  so with BN the outputs change too
 //   *_max_abs      max |z' - z| over all logits;  *_max_rel: that divided by max |z|
 //   *_acc_change   accuracy(scaled) - accuracy(unscaled)
+// runs.csv gets scale_invariance_batch_stats_max_rel and scale_invariance_eval_max_rel: the largest
+// *_max_rel over the rescaled layers and factors (empty when nothing was measured, or a row's
+// value is undefined).
 #pragma once
 
 #include <cstdint>
@@ -42,12 +45,17 @@ class ScaleInvariance : public Probe {
     return {"layer",           "factor",        "batch_stats_max_abs", "batch_stats_max_rel", "batch_stats_acc_change",
             "eval_max_abs",    "eval_max_rel",  "eval_acc_change"};
   }
+  static std::vector<ProbeResultColumn> result_columns() {
+    return {{"scale_invariance_batch_stats_max_rel", "the largest batch_stats_max_rel over the layers and factors"},
+            {"scale_invariance_eval_max_rel", "the largest eval_max_rel over the layers and factors"}};
+  }
 
   ScaleInvariance(Network& net, const Dataset& train, const Dataset& test, const TrainConfig& train_config,
                   Settings settings);
   std::string name() const override { return kName; }
   const ProbeTable& table() const override { return table_; }
   void on_eval(const EvalPoint& point) override;
+  std::vector<std::pair<std::string, double>> results() const override;
   // Measures at the current weights and appends the rows (what on_eval does after the last step).
   void measure();
 

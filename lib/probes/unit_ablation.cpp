@@ -58,6 +58,19 @@ void UnitAblation::on_eval(const EvalPoint& point) {
   if (point.step == total_steps_) measure();
 }
 
+std::vector<std::pair<std::string, double>> UnitAblation::results() const {
+  // Every row of a layer repeats its spearman: take it from the layer's first row.
+  double sum = 0;
+  std::size_t layers = 0;
+  for (std::size_t r = 0; r < table_.rows.size(); ++r) {
+    const auto& row = table_.rows[r];
+    if (r > 0 && table_.rows[r - 1].front() == row.front()) continue;
+    sum += row.back();  // a NaN (undefined correlation) makes the mean NaN: an empty cell
+    ++layers;
+  }
+  return {{"unit_ablation_mean_spearman", layers > 0 ? sum / static_cast<double>(layers) : std::nan("")}};
+}
+
 void UnitAblation::measure() {
   const auto hidden = hidden_layers(net_);
   const std::int64_t n = std::min(settings_.samples, test_.n);

@@ -12,6 +12,8 @@
 //   drop          base_acc - ablated_acc;  loss_increase: the same for the test cross-entropy
 //   spearman      per layer (repeated on each of its rows): Spearman's rank correlation between
 //                 weight_norm and drop over the layer's units (average ranks for ties)
+// runs.csv gets unit_ablation_mean_spearman: the mean of the layers' spearman, each layer once
+// (empty when the probe measured nothing or a layer's correlation is undefined: all drops equal).
 // Only the layers after the ablated unit are re-run (on the cached input of the next linear
 // layer), so ablating every unit of a 100-wide layer costs about one evaluation of the tail.
 #pragma once
@@ -42,12 +44,18 @@ class UnitAblation : public Probe {
   static std::vector<std::string> columns() {
     return {"layer", "unit", "weight_norm", "gamma", "base_acc", "ablated_acc", "drop", "loss_increase", "spearman"};
   }
+  static std::vector<ProbeResultColumn> result_columns() {
+    return {{"unit_ablation_mean_spearman",
+             "Spearman(weight_norm, drop) averaged over the ablated hidden layers, each layer once (empty when a "
+             "layer's is undefined)"}};
+  }
 
   UnitAblation(Network& net, const Dataset& train, const Dataset& test, const TrainConfig& train_config,
                Settings settings);
   std::string name() const override { return kName; }
   const ProbeTable& table() const override { return table_; }
   void on_eval(const EvalPoint& point) override;
+  std::vector<std::pair<std::string, double>> results() const override;
   // Measures at the current weights and appends the rows (what on_eval does after the last step).
   void measure();
 

@@ -112,13 +112,14 @@ def plot_batch_size(results, runs, metrics, out):
     # the mechanism panels use the sqrt-scaled policy when it is swept (at a fixed lr every norm
     # collapses at batch 2, which says nothing about statistics), else the one condition
     cond0 = next((c for c in conds if c.startswith("sqrt")), conds[0])
-    gaps = []
+    gaps, scored = [], set()  # scored: test images the probe scored (its samples), for the title
     for _, row in runs[runs["condition"] == cond0].iterrows():
         if row["model.norm"] not in ("batch", "batch_renorm", "ghost_batch"):
             continue
         t = probe_table(results, row["run_id"], "train_mode_accuracy")
         if t is not None and len(t):
             last = t.iloc[-1]
+            scored.add(int(last["samples"]))
             gaps.append((row["model.norm"], row["train.batch_size"], last["eval_acc"], last["batch_stats_acc"]))
     if gaps:
         g = pd.DataFrame(gaps, columns=["norm", "batch", "eval_acc", "batch_stats_acc"])
@@ -129,15 +130,16 @@ def plot_batch_size(results, runs, metrics, out):
             ax.plot(gg["batch"], 100 * (1 - gg["batch_stats_acc"]), "s--", color=norm_colour(norm), ms=4,
                     label=f"{norm}: batch statistics (same batch size)")
         ax.set_xscale("log", base=2)
+        images = ", ".join(f"{n:,}" for n in sorted(scored))
         ax.set(xlabel="batch size", ylabel="test error (%)",
-               title=f"test error with running vs batch statistics ({cond0})")
+               title=f"test error with running vs batch statistics ({cond0}; first {images} test images)")
         ax.grid(alpha=0.3, which="both")
         ax.legend(fontsize=7)
         t = g.assign(eval_err=(100 * (1 - g["eval_acc"])).round(1),
                      batch_stats_err=(100 * (1 - g["batch_stats_acc"])).round(1))[["norm", "batch", "eval_err",
                                                                                     "batch_stats_err"]]
         text += f"Test error (%) with running statistics (eval) and with the batch's own statistics at the " \
-                f"training batch size, {cond0}, mean over seeds:\n\n" + md_table(t) + "\n"
+                f"training batch size, {cond0}, on the first {images} test images, mean over seeds:\n\n" + md_table(t) + "\n"
     else:
         ax.axis("off")
 

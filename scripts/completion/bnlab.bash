@@ -36,7 +36,7 @@ _bnlab() {
   fi
   case $prev in
     --out) mapfile -t COMPREPLY < <(compgen -d -- "$cur"); return ;;
-    --set|--note|--tag|--jobs|--threads|--shard|--by|--metric|--between|--batches|--run) return ;;
+    --set|--note|--tag|--jobs|--threads|--shard|--by|--metric|--between|--where|--batches|--run) return ;;
     --format) mapfile -t COMPREPLY < <(compgen -W "text csv" -- "$cur"); return ;;
   esac
   # Positional arguments: config files (*.json) and folders (results folders, or the way to a config).

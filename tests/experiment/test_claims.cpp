@@ -85,18 +85,16 @@ TEST_CASE("claims are checked against the sweep, each problem at its JSON path",
         std::vector<std::string>{"claims[0].where.model.norm: the compared key cannot also be fixed",
                                  "claims[0].where.optimizer.lr: 0.5 is not among the swept values of optimizer.lr "
                                  "(0.1, 1.0)"});
+  std::string metric_list;  // its contents: test_claim_metrics.cpp
+  for (const auto& m : claim_metrics()) metric_list += (metric_list.empty() ? "" : ", ") + m;
   const auto problems = problems_of(with_claims(R"([{"id": "a b", "metric": "final_acc",
       "compare": {"model.norm": "batch"}, "expect": "bigger", "margin": -1, "colour": 1}, 3])"));
   CHECK(problems == std::vector<std::string>{
                         "claims[0].colour: unknown key; a claim has id, claim, metric, compare, where, expect, margin, "
-                        "diverged_as",
+                        "relative, diverged_as",
                         "claims[0].id: 'a b' may hold only letters, digits, '_', '-' and '.'",
                         "claims[0].claim: missing; expected a non-empty string",
-                        "claims[0].metric: 'final_acc' is not a runs.csv result; one of final_train_loss, "
-                        "final_train_acc, final_test_loss, final_test_acc, final_val_loss, final_val_acc, "
-                        "best_val_acc, precise_test_loss, precise_test_acc, precise_val_loss, precise_val_acc, "
-          "batch_stats_test_loss, batch_stats_test_acc, steps_to_target, diverged_at_step, steps, wall_s, "
-          "ms_per_step, peak_rss_mb",
+                        "claims[0].metric: 'final_acc' is not a runs.csv result; one of " + metric_list,
                         "claims[0].compare: expected {\"KEY\": [A, B]}: one swept key and two of its values",
                         "claims[0].expect: 'bigger' is not one of greater, less, similar (the sign of A - B)",
                         "claims[0].margin: expected a number >= 0 (the smallest difference that matters, in the "
@@ -136,7 +134,7 @@ TEST_CASE("verdicts from a runs.csv: where restricts, pairs by seed, notes what 
                                                  "batch - none | optimizer.lr=0.1 | > 0.01 | 3 | 0.06 | [0.03516, "
                                                  "0.08484] | 0.25 | **supported** |"));
   CHECK_THAT(verdict_csv(results), Contains("\nsimilar_at_high_lr,c,final_test_acc,model.norm=batch,model.norm=none,"
-                                            "optimizer.lr=1,similar,0.05,1,0.01") &&
+                                            "optimizer.lr=1,similar,0.05,A - B,1,0.01") &&
                                        Contains(",,,1,0,inconclusive,1 pairs: no interval\n"));
 
   // a run without its partner: not judged, and the note names it

@@ -83,7 +83,7 @@ TEST_CASE("verdict refuses steps_to_target measured on the test set and judges i
 }
 
 TEST_CASE("compare refuses a metric selected on the test set", "[statistics][validation]") {
-  const Comparison steps{"steps_to_target", "model.norm", "batch", "none", std::nullopt, std::nullopt};
+  const Comparison steps{"steps_to_target", "model.norm", "batch", "none", std::nullopt, std::nullopt, false};
   CHECK_THROWS_WITH(compare_runs(steps_runs("test"), steps),
                     Contains("compare: steps_to_target of 4 runs (e.g. a1) was measured on the test set"));
   CHECK(compare_runs(steps_runs("val"), steps).rows.at(0).result.difference.mean == Approx(-500));
@@ -96,6 +96,6 @@ TEST_CASE("compare refuses a metric selected on the test set", "[statistics][val
 
   CsvTable best = steps_runs("val");
   best.header[4] = "best_test_acc";
-  const Comparison best_test{"best_test_acc", "model.norm", "batch", "none", std::nullopt, std::nullopt};
+  const Comparison best_test{"best_test_acc", "model.norm", "batch", "none", std::nullopt, std::nullopt, false};
   CHECK_THROWS_WITH(compare_runs(best, best_test), Contains("compare: best_test_acc is the best test accuracy"));
 }

@@ -40,7 +40,8 @@ JSON
 }
 
 # deterministic_columns RUNS_CSV: the runs.csv columns that do not depend on timing or threads, as
-# CSV sorted by run_id (wall_s, ms_per_step, peak_rss_mb, threads and the phase times are left out).
+# CSV sorted by run_id (wall_s, ms_per_step, peak_rss_mb, threads, the phase times and any other
+# *_s, *_ms or *_mb column, e.g. inference_cost_ms, are left out).
 deterministic_columns() {
   python3 - "$1" <<'PY'
 import csv, sys
@@ -49,7 +50,7 @@ with open(sys.argv[1], newline="") as f:
     rows = list(csv.DictReader(f))
 if not rows:
     sys.exit("no rows in " + sys.argv[1])
-cols = [c for c in rows[0] if c not in skip]
+cols = [c for c in rows[0] if c not in skip and not c.endswith(("_s", "_ms", "_mb"))]
 w = csv.writer(sys.stdout, lineterminator="\n")
 w.writerow(cols)
 for r in sorted(rows, key=lambda r: r["run_id"]):

@@ -81,6 +81,20 @@ expect_status 2 "$BNLAB" compare "$dir" --between model.norm=batch
 grep -q "expected KEY=A,B" "$tmp/last.err" || fail "compare: bad --between message"
 expect_status 2 "$BNLAB" compare "$dir" --between model.norm=batch,group
 grep -q "no run has model.norm=group" "$tmp/last.err" || fail "compare: unknown value message"
+# --relative: the geometric mean ratio of the same pairs (every run trains 40 steps: ratio 1, exactly);
+# --where: only some runs (here the seeds 1, but a seed is a key like any other)
+expect_status 0 "$BNLAB" compare "$dir" --between model.norm=batch,none --metric steps --relative
+python3 - "$tmp/last.out" <<'PY' || fail "compare --relative output"
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+assert len(rows) == 1 and rows[0]["n"] == "5" and float(rows[0]["ratio"]) == 1 and float(rows[0]["sd_log_ratio"]) == 0, rows
+PY
+expect_status 0 "$BNLAB" compare "$dir" --between model.norm=batch,none --where train.seed=1 --format md
+grep -q "| 1 | " "$tmp/last.out" || fail "compare --where train.seed=1: not one pair"
+expect_status 2 "$BNLAB" compare "$dir" --between model.norm=batch,none --where train.sed=1
+grep -q "'train.sed' is not a swept key" "$tmp/last.err" || fail "compare --where: unknown key message"
+expect_status 2 "$BNLAB" compare "$dir" --between model.norm=batch,none --where seed
+grep -q "expected KEY=VALUE" "$tmp/last.err" || fail "compare --where: bad value message"
 pass "summary and compare"
 
 # --- nothing is selected on the test set: without data.val_size, best_test_acc and steps_to_target

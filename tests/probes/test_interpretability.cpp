@@ -162,10 +162,17 @@ TEST_CASE("unit_ablation: a unit nothing reads has drop 0, and the network is le
   const double rho = spearman(norms, drops);
   if (std::isnan(rho)) CHECK(std::isnan(t.rows[30][8]));
   else CHECK(t.rows[30][8] == rho);
+  // runs.csv's unit_ablation_mean_spearman: each layer's once (24 rows of layer 0, 16 of layer 1)
+  const auto results = probe.results();
+  REQUIRE(results.size() == 1);
+  CHECK(results[0].first == "unit_ablation_mean_spearman");
+  if (std::isnan(rho) || std::isnan(t.rows[0][8])) CHECK(std::isnan(results[0].second));
+  else CHECK(results[0].second == Approx((t.rows[0][8] + rho) / 2));
 
   // Without a norm the gamma column is empty.
   Run plain = train_with(mlp("none"), json::object(), 20);
   UnitAblation no_norm(*plain.net, synthetic().train, synthetic().test, train_config(20), s);
+  CHECK(std::isnan(no_norm.results()[0].second));  // nothing measured yet (a diverged run): an empty cell
   no_norm.measure();
   CHECK(std::isnan(no_norm.table().rows[0][3]));
 }
@@ -197,6 +204,15 @@ TEST_CASE("scale_invariance: BN with batch statistics ignores a layer's weight s
         CHECK(r[2] == r[5]);     // without norms the two modes are one computation
       }
     }
+    // runs.csv's results: the largest relative change of each mode over layers and factors
+    double batch_max = 0, eval_max = 0;
+    for (const auto& r : t.rows) {
+      batch_max = std::max(batch_max, r[3]);
+      eval_max = std::max(eval_max, r[6]);
+    }
+    using Results = std::vector<std::pair<std::string, double>>;
+    CHECK(probe.results() == Results{{"scale_invariance_batch_stats_max_rel", batch_max},
+                                     {"scale_invariance_eval_max_rel", eval_max}});
   }
 }
 

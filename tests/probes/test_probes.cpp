@@ -201,6 +201,8 @@ TEST_CASE("the config reference documents every probe and its settings", "[probe
   for (const auto& name : probe_names()) CHECK(md.find("`" + name + "`") != std::string::npos);
   CHECK(md.find("`every` (default `50`)") != std::string::npos);
   CHECK(md.find("`percentiles` (default `[15,50,85]`)") != std::string::npos);
+  // and the runs.csv columns a probe adds
+  for (const auto& column : probe_result_columns()) CHECK(md.find("`" + column.name + "`, ") != std::string::npos);
 }
 
 TEST_CASE("probe settings: every other error path names its key", "[probes]") {
@@ -297,6 +299,10 @@ TEST_CASE("inference_cost times the trained and the folded net once, at the end,
     CHECK(std::isnan(t.rows[0][7]));
     CHECK(t.rows[1][7] <= 1e-5 * t.rows[1][8]);  // folding keeps the logits
     CHECK(t.rows[1][8] > 0.5);
+    // runs.csv's results: the two medians
+    using Results = std::vector<std::pair<std::string, double>>;
+    CHECK(probed.probes.at(0)->results() ==
+          Results{{"inference_cost_ms", t.rows[0][4]}, {"inference_cost_folded_ms", t.rows[1][4]}});
   }
   // Without BN there is nothing to fold: one row.
   const Run no_norm = train_with(mlp("none", "relu"), probe);
@@ -305,6 +311,15 @@ TEST_CASE("inference_cost times the trained and the folded net once, at the end,
   CHECK(t.rows[0][1] == 0);
   CHECK(t.rows[0][4] > 0);
   CHECK(std::isnan(t.rows[0][7]));
+  // ... so the network as deployed, "folded", is the trained one: the same time.
+  auto results = no_norm.probes.at(0)->results();
+  REQUIRE(results.size() == 2);
+  CHECK(results[0].second == t.rows[0][4]);
+  CHECK(results[1].second == t.rows[0][4]);
+  // A norm that does not fold (layer norm) has no folded time: an empty cell.
+  results = train_with(mlp("layer", "relu"), probe, 20).probes.at(0)->results();
+  CHECK(results[0].second > 0);
+  CHECK(std::isnan(results[1].second));
   // A batch larger than the test set (400 images) repeats them.
   const Run big = train_with(mlp("batch", "relu"),
                              json::parse(R"({"inference_cost": {"batch_size": 500, "repeats": 1, "min_time_ms": 0}})"), 20);
