@@ -66,6 +66,15 @@ def targets(rows):
         if r and num(r, "x_floor"):
             out.append(f"| {model}+BN batch {batch}, 1 thread, <= {limit}x compute floor | {num(r, 'ms_median'):.3g} ms = "
                        f"{num(r, 'x_floor'):.2f}x of {num(r, 'floor_ms'):.3g} ms | {'yes' if num(r, 'x_floor') <= limit else 'no'} |")
+    # ResNet-20 (issue 12): batch 128 at >= 70% of the peak-equivalent rate, batch 2 <= 3x its floor.
+    r128 = one(rows, section="steps", name="train_step", model="resnet20", norm="batch", batch=128, threads=1)
+    if r128 and num(r128, "frac_peak"):
+        out.append(f"| resnet20+BN batch 128, 1 thread, >= 70% of peak-equivalent rate | {r128['samples_per_s']} "
+                   f"samples/s = {num(r128, 'frac_peak'):.0%} of peak | {'yes' if num(r128, 'frac_peak') >= 0.7 else 'no'} |")
+    r2 = one(rows, section="steps", name="train_step", model="resnet20", norm="batch", batch=2, threads=1)
+    if r2 and num(r2, "x_floor"):
+        out.append(f"| resnet20+BN batch 2, 1 thread, <= 3x compute floor | {num(r2, 'ms_median'):.3g} ms = "
+                   f"{num(r2, 'x_floor'):.2f}x of {num(r2, 'floor_ms'):.3g} ms | {'yes' if num(r2, 'x_floor') <= 3 else 'no'} |")
     for threads in sorted({r["threads"] for r in find(rows, section="steps", model="cnn")}):
         ratios = []
         for b in (32, 60, 64, 128, 256):
@@ -137,7 +146,7 @@ def main():
     ap.add_argument("--layers", action="store_true", help="also print the layer table")
     a = ap.parse_args()
     rows = load(a.csv)
-    blocks = [("Machine", machine(rows)), ("Targets (issue 4)", targets(rows)), ("Steps", steps(rows))]
+    blocks = [("Machine", machine(rows)), ("Targets (issues 4, 12)", targets(rows)), ("Steps", steps(rows))]
     if a.layers:
         blocks.append(("Layers", layers(rows)))
     if a.before:

@@ -5,7 +5,8 @@
 //            the same for BN+ReLU and GN+ReLU fused and followed by a separate ReLU; 2x2 max
 //            pooling; on the study networks' shapes and layouts (bench/layers.cpp);
 //   steps    a training step (forward, loss, backward, SGD update) and an inference batch of the
-//            reference models (bench/reference_models.hpp), with and without BN, per batch size.
+//            reference models (bench/reference_models.hpp: mlp, cnn, lstm, resnet20), with and
+//            without BN (or any norm kind), per batch size.
 // Each measurement is one row of a fixed CSV schema (bench_columns()), written as it is measured.
 // Derived columns compare a row with the machine rows of the same thread count: memory-bound rows
 // (layers) with copy bandwidth, compute-bound rows (steps) with the matmul peak.

@@ -4,11 +4,12 @@
 
 #include "core/errors.hpp"
 #include "model/norm_kinds.hpp"
+#include "model/presets.hpp"
 
 namespace bnlab {
 
 const std::vector<std::string>& reference_model_names() {
-  static const std::vector<std::string> names{"mlp", "cnn", "lstm"};
+  static const std::vector<std::string> names{"mlp", "cnn", "lstm", "resnet20"};
   return names;
 }
 
@@ -37,36 +38,21 @@ ModelConfig reference_model(const std::string& name, const std::string& norm) {
     m.lstm_hidden = 128;
     m.lstm_layers = 1;
     m.sequence = "rows";
+  } else if (name == "resnet20") {
+    m.arch = "resnet";
+    m.depth = 20;
+    m.block = "post_activation";
+    m.activation = "relu";
   } else {
-    throw ConfigError("bench: unknown reference model '" + name + "' (valid: mlp, cnn, lstm)");
+    throw ConfigError("bench: unknown reference model '" + name + "' (valid: mlp, cnn, lstm, resnet20)");
   }
   return m;
 }
 
 ModelFlops model_flops(const ModelConfig& model, const Dims& input_shape, std::int64_t classes) {
   if (input_shape.size() != 3) throw ShapeError("model_flops: input shape must be (C, H, W)");
-  std::vector<double> macs;  // per conv/linear layer, in order
-  std::int64_t features = 0;
-  if (model.arch == "mlp") {
-    features = product(input_shape);
-    for (const auto h : model.hidden) {
-      macs.push_back(static_cast<double>(features * h));
-      features = h;
-    }
-  } else if (model.arch == "cnn") {
-    std::int64_t c = input_shape[0], h = input_shape[1], w = input_shape[2];
-    for (const auto out : model.channels) {
-      macs.push_back(static_cast<double>(h * w * out * c * 9));  // conv3x3 pad 1 keeps h, w
-      c = out;
-      h /= 2;
-      w /= 2;
-    }
-    features = c * h * w;
-    for (const auto f : model.fc) {
-      macs.push_back(static_cast<double>(features * f));
-      features = f;
-    }
-  } else if (model.arch == "lstm") {
+  ModelFlops flops;
+  if (model.arch == "lstm") {
     // Per layer and step: W_x·x_t (4H x D) and W_h·h_{t-1} (4H x H). Backward computes dx of the
     // first layer too (the image_sequence layer below discards it), so nothing is subtracted.
     const std::int64_t steps = model.sequence == "rows" ? input_shape[1] : product(input_shape);
@@ -77,17 +63,17 @@ ModelFlops model_flops(const ModelConfig& model, const Dims& input_shape, std::i
       in = model.lstm_hidden;
     }
     const double classifier = static_cast<double>(in * classes);
-    ModelFlops flops;
     flops.forward = 2 * (lstm_macs + classifier);
     flops.train_step = 3 * flops.forward;
     return flops;
-  } else {
-    throw ConfigError("model_flops: unknown architecture '" + model.arch + "'");
   }
-  macs.push_back(static_cast<double>(features * classes));
-  ModelFlops flops;
-  for (const double m : macs) flops.forward += 2 * m;
-  flops.train_step = 3 * flops.forward - 2 * macs.front();
+  // The matrix products of the per-layer count `bnlab model` prints.
+  const auto rows = model_rows(model, NormConfig{}, input_shape, classes);
+  const auto is_product = [](const LayerRow& row) { return row.kind == "conv2d" || row.kind == "linear"; };
+  for (const auto& row : rows)
+    if (is_product(row)) flops.forward += row.flops;
+  // forward + backward_weights + backward_data, the network's first layer without the latter.
+  flops.train_step = 3 * flops.forward - (!rows.empty() && is_product(rows.front()) ? rows.front().flops : 0.0);
   return flops;
 }
 

@@ -5,6 +5,7 @@
 #include <ostream>
 
 #include "core/errors.hpp"
+#include "data/dataset.hpp"
 #include "experiment/schema.hpp"
 #include "probes/registry.hpp"
 
@@ -69,9 +70,15 @@ ConfigCheck check_run_config(const ordered_json& object) {
   for (const auto& rule : config_rules())
     if (!reads_any(rule, out.bad_keys))
       if (auto problem = rule.check(out.config)) out.rule_problems.push_back(*problem);
-  for (auto& problem : check_probes(out.config.probes, out.config.model, out.config.train))
+  for (auto& problem : check_run_probes(out.config))
     out.rule_problems.push_back(std::move(problem));
   return out;
+}
+
+std::vector<std::string> check_run_probes(const RunConfig& config) {
+  const DataShape data = expected_data_shape(config.data);
+  return check_probes(config.probes, config.model, config.train,
+                      {config.norm, {data.channels, data.height, data.width}, data.num_classes});
 }
 
 RunConfig parse_run_config(const json& object) {

@@ -66,4 +66,8 @@ struct ConfigCheck {
 };
 ConfigCheck check_run_config(const nlohmann::ordered_json& object);
 
+// The problems of config.probes, each probe's settings checked against the run's network (planned
+// with its norm settings for its data's sample shape: a layer a probe names must exist).
+std::vector<std::string> check_run_probes(const RunConfig& config);
+
 }  // namespace bnlab

@@ -103,6 +103,34 @@ std::optional<std::string> layers_problem(const RunConfig& config) {
   return std::nullopt;
 }
 
+namespace {
+const LayerSpec* first_feature_norm(const std::vector<LayerSpec>& specs, const std::string& kind) {
+  for (const LayerSpec& spec : specs) {
+    if (spec.skipped) continue;
+    const Dims& in = spec.in_shape;
+    const bool one_value = in.size() == 1 || (in.size() == 3 && in[1] * in[2] == 1);  // per channel and sample
+    if (spec.type == LayerType::norm && spec.kind == kind && one_value) return &spec;
+    std::vector<const std::vector<LayerSpec>*> inner{&spec.body, &spec.projection};
+    for (const auto& branch : spec.branches) inner.push_back(&branch);
+    for (const auto* list : inner)
+      if (const LayerSpec* found = first_feature_norm(*list, kind)) return found;
+  }
+  return nullptr;
+}
+}  // namespace
+
+std::optional<std::string> feature_norm_path(const RunConfig& config, const std::string& kind) {
+  if (!is_layers_arch(config.model.arch)) return std::nullopt;
+  const DataShape data = expected_data_shape(config.data);
+  try {
+    const auto planned = planned_layers(config.model, config.norm, {data.channels, data.height, data.width},
+                                        data.num_classes);
+    if (const LayerSpec* norm = first_feature_norm(planned, kind)) return norm->json_path;
+  } catch (const ConfigError&) {
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> length_problem(const RunConfig& config) {
   const TrainConfig& t = config.train;
   if (t.steps.has_value() == t.epochs.has_value()) return std::nullopt;  // the steps/epochs rule says why

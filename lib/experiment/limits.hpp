@@ -37,6 +37,12 @@ std::optional<std::string> memory_problem(const RunConfig& config);
 // its shapes, each naming its JSON path; nothing for mlp and cnn or a network that plans.
 std::optional<std::string> layers_problem(const RunConfig& config);
 
+// The JSON path of the first norm of `kind` in a network of layer entries that sees one value per
+// channel and sample ((N, C) features after a linear or flatten, or a 1x1 image after global
+// average pooling), or nothing (none, not a layers network, or one that does not plan:
+// layers_problem says why).
+std::optional<std::string> feature_norm_path(const RunConfig& config, const std::string& kind);
+
 // The problem of a data.val_size that leaves no training images, or too few for data.train_size.
 std::optional<std::string> validation_problem(const RunConfig& config);
 

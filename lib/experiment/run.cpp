@@ -257,7 +257,7 @@ json execute_run(const fs::path& dir, DataCache& cache, int threads, const Progr
                            {data.train.channels, data.train.height, data.train.width}, data.train.num_classes, seed);
     Trainer trainer(*net, data.train, data.test, config.train, config.optimizer, config.data.batching,
                     &data.validation);
-    const auto probes = make_probes(config.probes, {*net, data.train, data.test, config.model, config.train});
+    const auto probes = make_probes(config.probes, {*net, data.train, data.test, config.model, config.train, config.norm});
     for (const auto& probe : probes) trainer.add_observer(probe.get());
     MetricsWriter metrics(dir / "metrics.csv", data.validation.n > 0);  // after the probes: their on_eval runs first
     trainer.add_observer(&metrics);

@@ -7,6 +7,7 @@
 #include "experiment/limits.hpp"
 #include "experiment/schema.hpp"
 #include "model/norm_kinds.hpp"
+#include "model/presets.hpp"
 
 namespace bnlab {
 
@@ -249,17 +250,28 @@ std::vector<ConfigRule> build_rules() {
                       "] (model.norm 'group' needs whole groups of channels)";
          return std::nullopt;
        }},
-      // Ghost BN cannot normalize a last ghost batch of one sample on (N, C) data, which an mlp
-      // and a cnn's fc layers have (layers/ghost_batch_norm.hpp).
-      {{"model.norm", "norm.ghost_batch_size", "train.batch_size", "model.arch", "model.hidden", "model.fc"},
+      // Ghost BN cannot normalize a last ghost batch of one sample on (N, C) data, which an mlp,
+      // a cnn's fc layers and a norm on features (or 1x1 images) in a network of layer entries have
+      // (layers/ghost_batch_norm.hpp). Such a norm may name its kind itself in model.layers.
+      {{"model.norm", "norm.ghost_batch_size", "train.batch_size", "model.arch", "model.hidden", "model.fc",
+        "model.layers", "model.depth", "model.width_multiplier", "model.block", "model.convs_per_stage",
+        "model.channels", "model.norm_position", "model.activation", "model.fuse_norm_relu", "norm.group_size",
+        "data.dataset"},
        [](const RunConfig& c) -> std::optional<std::string> {
-         const bool has_2d_norm = c.model.arch == "mlp" ? !c.model.hidden.empty() : !c.model.fc.empty();
-         if (c.model.norm != "ghost_batch" || !has_2d_norm || c.norm.ghost_batch_size < 1) return std::nullopt;
-         if (c.train.batch_size % c.norm.ghost_batch_size != 1) return std::nullopt;
+         if (c.norm.ghost_batch_size < 1 || c.train.batch_size % c.norm.ghost_batch_size != 1) return std::nullopt;
+         std::string where;
+         if (is_layers_arch(c.model.arch)) {
+           const auto path = feature_norm_path(c, "ghost_batch");
+           if (!path) return std::nullopt;
+           where = " at " + *path + " (a ghost batch norm on features)";
+         } else {
+           const bool has_2d_norm = c.model.arch == "mlp" ? !c.model.hidden.empty() : !c.model.fc.empty();
+           if (c.model.norm != "ghost_batch" || !has_2d_norm) return std::nullopt;
+         }
          return "norm.ghost_batch_size: a batch of " + std::to_string(c.train.batch_size) + " in ghost batches of " +
-                std::to_string(c.norm.ghost_batch_size) + " leaves a last ghost batch of 1 sample, whose statistics " +
-                "are undefined (choose train.batch_size and norm.ghost_batch_size so that batch_size % " +
-                "ghost_batch_size != 1)";
+                std::to_string(c.norm.ghost_batch_size) + " leaves a last ghost batch of 1 sample" + where +
+                ", whose statistics are undefined (choose train.batch_size and norm.ghost_batch_size so that "
+                "batch_size % ghost_batch_size != 1)";
        }},
   };
 }

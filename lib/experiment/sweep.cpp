@@ -199,7 +199,7 @@ void check_rules(const ordered_json& base, const RunConfig& base_config, const s
         if (path_within(axis.key, section)) relevant.push_back(&axis);
     for_each_combination(axes, points, relevant, [&](const Point& point, const std::vector<std::size_t>& digits, std::size_t runs) {
       const RunConfig config = point.empty() ? base_config : check_run_config(apply_point(base, point)).config;
-      for (auto& problem : check_probes(config.probes, config.model, config.train))
+      for (auto& problem : check_run_probes(config))
         groups.add(problem, relevant, digits, runs);
     });
   }

@@ -160,29 +160,35 @@ std::unique_ptr<Network> build_model(const ModelConfig& model, const NormConfig&
   return net;
 }
 
+std::vector<Leaf> hidden_leaves(Network& net) {
+  std::vector<Leaf> weights;
+  for (const Leaf& leaf : net.leaves())
+    if (leaf.layer->kind() == "conv2d" || leaf.layer->kind() == "linear") weights.push_back(leaf);
+  if (!weights.empty()) weights.pop_back();  // the classifier
+  return weights;
+}
+
 PreActivation::PreActivation(Network& net, std::size_t hidden) {
-  // Walk the leaves: an activation layer, or a norm that applies the ReLU itself, ends one
-  // hidden layer.
-  std::size_t seen = 0;
-  for (const Leaf& leaf : net.leaves()) {
-    auto* norm = dynamic_cast<Norm*>(leaf.layer);
-    const auto kind = leaf.layer->kind();
-    const bool activation = kind == "relu" || kind == "sigmoid" || kind == "tanh";
-    if (!activation && !(norm && norm->relu())) continue;
-    if (seen++ != hidden) continue;
-    if (activation) {
-      input_of_ = leaf;  // the activation's input
-    } else {
-      norm->keep_pre_activation();
-      norm_ = norm;
+  const auto layers = hidden_leaves(net);
+  if (hidden >= layers.size())
+    throw ConfigError("no hidden layer " + std::to_string(hidden) + " in this network (it has " +
+                      std::to_string(layers.size()) + ")");
+  const Leaf& weight = layers[hidden];
+  output_of_ = weight;
+  if (weight.index + 1 < weight.parent->size()) {
+    Layer& next = weight.parent->layer(weight.index + 1);
+    if (auto* norm = dynamic_cast<Norm*>(&next)) {
+      output_of_ = Leaf{weight.path, &next, weight.parent, weight.index + 1};
+      if (norm->relu()) {
+        norm->keep_pre_activation();
+        norm_ = norm;
+      }
     }
-    return;
   }
-  throw ConfigError("no hidden layer " + std::to_string(hidden) + " with an activation in this network");
 }
 
 const Tensor* PreActivation::read(Mode mode) const {
-  if (!norm_) return input_of_.input(mode);
+  if (!norm_) return output_of_.output(mode);
   return norm_->pre_activation(mode);
 }
 

@@ -22,9 +22,15 @@ namespace bnlab {
 std::unique_ptr<Network> build_model(const ModelConfig& model, const NormConfig& norm, const InitConfig& init,
                                      const Dims& input_shape, std::int64_t num_classes, std::uint64_t seed);
 
-// The pre-activation (input of the activation function) of hidden layer `hidden` (0-based,
-// counting mlp hidden layers or cnn conv blocks then fc layers): the norm output with
-// pre_activation norm, else the linear/conv output. The one way a probe asks for it: a norm
+// The hidden layers of any network: its conv2d and linear leaves in forward order, all but the
+// last (the classifier). mlp: the hidden layers; cnn: the conv blocks, then the fc layers; a
+// network of layer entries: every conv and linear, inside blocks and on projection shortcuts too,
+// in the order `bnlab model` lists them (docs/networks.md, "Hidden layers and units").
+std::vector<Leaf> hidden_leaves(Network& net);
+
+// The pre-activation of hidden layer `hidden` (0-based, as hidden_leaves() counts): the output of
+// the norm right after it in its Sequence (pre_activation norm: the input of the activation, or of
+// a residual add), else the conv/linear output itself. The one way a probe asks for it: a norm
 // that applies the ReLU itself is told to keep norm and ReLU as separate steps (a fused kernel
 // never writes the pre-activation; same numbers), so make it before the first forward.
 class PreActivation {
@@ -34,7 +40,7 @@ class PreActivation {
   const Tensor* read(Mode mode) const;
 
  private:
-  Leaf input_of_{};                  // the activation layer whose input it is, or
+  Leaf output_of_{};                 // the layer whose output it is, or
   const Norm* norm_ = nullptr;       // the norm that applies the ReLU itself
 };
 

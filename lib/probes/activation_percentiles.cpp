@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "core/errors.hpp"
 #include "util/percentile.hpp"
@@ -10,42 +11,28 @@
 
 namespace bnlab {
 
-namespace {
-// Widths of the hidden layers, in order: mlp hidden, or cnn channels then fc.
-std::vector<std::int64_t> hidden_widths(const ModelConfig& model) {
-  if (model.arch == "mlp") return model.hidden;
-  std::vector<std::int64_t> widths = model.channels;
-  widths.insert(widths.end(), model.fc.begin(), model.fc.end());
-  return widths;
-}
-}  // namespace
-
-
-ActivationPercentiles::Settings ActivationPercentiles::read(SettingsReader& reader, const ModelConfig& model) {
+ActivationPercentiles::Settings ActivationPercentiles::read(SettingsReader& reader, const HiddenPlan& plan) {
   Settings s;
-  s.layer = reader.integer("layer", -1, std::numeric_limits<std::int64_t>::min(), SettingsReader::kNoMax,
-                           "hidden layer to watch, 0-based; negative counts from the end (-1: the last)");
+  const LayerRef layer = reader.layer("layer", -1, std::numeric_limits<std::int64_t>::min(),
+                                      "hidden layer to watch: 0-based index (negative counts from the end, -1: the "
+                                      "last) or path name");
   s.units = reader.integers("units", {0}, 0, "units (neurons, or channels of a conv layer) of that layer");
   s.percentiles = reader.numbers("percentiles", {15, 50, 85}, 0, 100, "percentiles to record, 0..100");
   s.every = reader.integer("every", 50, 1, SettingsReader::kNoMax, "record at step 1 and every this many steps");
-  if (refuse_layers_network(reader, model, "layer")) return s;
-  const auto widths = hidden_widths(model);
-  const auto n = static_cast<std::int64_t>(widths.size());
-  if (n == 0) {
+  s.layer = layer.index;
+  if (!plan.planned) return s;
+  if (plan.layers.empty()) {
     reader.problem("layer", "the model has no hidden layer to watch");
     return s;
   }
-  if (s.layer < -n || s.layer >= n) {
-    reader.problem("layer", "the model has " + std::to_string(n) + " hidden layers (valid: " + std::to_string(-n) +
-                                " .. " + std::to_string(n - 1) + "), got " + std::to_string(s.layer));
-    return s;
-  }
-  if (s.layer < 0) s.layer += n;
+  const auto k = resolve_hidden_layer(reader, "layer", layer, plan, /*negative_from_end=*/true);
+  if (!k) return s;
+  s.layer = static_cast<std::int64_t>(*k);
+  const std::int64_t width = plan.layers[*k].width;
   for (std::size_t i = 0; i < s.units.size(); ++i)
-    if (s.units[i] >= widths[static_cast<std::size_t>(s.layer)])
+    if (s.units[i] >= width)
       reader.problem("units[" + std::to_string(i) + "]", "hidden layer " + std::to_string(s.layer) + " has " +
-                                                            std::to_string(widths[static_cast<std::size_t>(s.layer)]) +
-                                                            " units, got " + std::to_string(s.units[i]));
+                                                            std::to_string(width) + " units, got " + std::to_string(s.units[i]));
   return s;
 }
 

@@ -4,8 +4,9 @@
 // 2015, Fig. 1(b, c): the 15th/50th/85th percentiles of a last-hidden-layer sigmoid input drift
 // during training without BN and stay put with it.
 //
-// A unit is a neuron of a fully connected layer, or a channel of a conv layer (then the
-// percentiles are over all N*H*W positions). Percentiles interpolate linearly between order
+// The layer is a hidden layer by index or path name (unit_tools.hpp; its pre-activation:
+// model/builder.hpp PreActivation). A unit is a neuron of a fully connected layer, or a channel
+// of a conv layer (then the percentiles are over all N*H*W positions). Percentiles interpolate linearly between order
 // statistics (numpy's default). The values are read after the training forward; nothing is
 // changed.
 #pragma once
@@ -17,6 +18,7 @@
 #include "model/model_config.hpp"
 #include "probes/probe.hpp"
 #include "probes/settings.hpp"
+#include "probes/unit_tools.hpp"
 
 namespace bnlab {
 
@@ -32,7 +34,7 @@ class ActivationPercentiles : public Probe {
     std::int64_t every = 50;
   };
   // Reads and checks the settings against the model (problems go to `reader`).
-  static Settings read(SettingsReader& reader, const ModelConfig& model);
+  static Settings read(SettingsReader& reader, const HiddenPlan& plan);
   static std::vector<std::string> columns() { return {"step", "layer", "unit", "percentile", "value"}; }
 
   ActivationPercentiles(Network& net, Settings settings);

@@ -34,19 +34,14 @@ IcsStats ics_stats(const std::vector<float>& g, const std::vector<float>& g_shif
   return s;
 }
 
-std::int64_t weight_layer_count(const ModelConfig& model) {
-  if (model.arch == "mlp") return static_cast<std::int64_t>(model.hidden.size()) + 1;
-  return static_cast<std::int64_t>(model.channels.size() + model.fc.size()) + 1;
-}
-
-Ics::Settings Ics::read(SettingsReader& reader, const ModelConfig& model) {
+Ics::Settings Ics::read(SettingsReader& reader, const HiddenPlan& plan) {
   Settings s;
   s.layers = reader.integers("layers", {}, 0,
                              "weight layers (linear/conv, 0-based in network order, the output layer included) to "
                              "measure; default []: all");
   s.every = reader.integer("every", 50, 1, SettingsReader::kNoMax, "record at step 1 and every this many steps");
-  const std::int64_t n = weight_layer_count(model);
-  for (std::size_t i = 0; i < s.layers.size(); ++i)
+  const auto n = static_cast<std::int64_t>(plan.layers.size()) + 1;  // the hidden layers and the classifier
+  for (std::size_t i = 0; i < s.layers.size() && plan.planned; ++i)
     if (s.layers[i] >= n)
       reader.problem("layers[" + std::to_string(i) + "]", "the model has " + std::to_string(n) +
                                                             " weight layers (valid: 0 .. " + std::to_string(n - 1) +

@@ -23,6 +23,7 @@
 #include "model/model_config.hpp"
 #include "probes/probe.hpp"
 #include "probes/settings.hpp"
+#include "probes/unit_tools.hpp"
 
 namespace bnlab {
 
@@ -34,9 +35,6 @@ struct IcsStats {
 };
 IcsStats ics_stats(const std::vector<float>& g, const std::vector<float>& g_shifted);
 
-// Weight layers (a param named "weight": linear, conv2d) of a model config: mlp hidden + 1, cnn
-// channels + fc + 1.
-std::int64_t weight_layer_count(const ModelConfig& model);
 
 class Ics : public Probe {
  public:
@@ -48,7 +46,9 @@ class Ics : public Probe {
     std::vector<std::int64_t> layers;  // weight layers, 0-based; empty: all
     std::int64_t every = 50;
   };
-  static Settings read(SettingsReader& reader, const ModelConfig& model);
+  // The layers are checked against the planned network's weight layers (its hidden layers and the
+  // classifier: unit_tools.hpp), any arch.
+  static Settings read(SettingsReader& reader, const HiddenPlan& plan);
   static std::vector<std::string> columns() {
     return {"step", "layer", "net_layer", "grad_norm", "diff_norm", "cosine"};
   }

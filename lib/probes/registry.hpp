@@ -18,6 +18,14 @@
 
 namespace bnlab {
 
+// What a probe that reads a layer plans the network with, to check before the run that the layer
+// exists (model/presets.hpp model_rows): the run's norm settings and one sample's shape.
+struct ProbeNetwork {
+  NormConfig norm{};
+  Dims input{1, 28, 28};
+  std::int64_t classes = 10;
+};
+
 // What a probe may be built from.
 struct ProbeSetup {
   Network& net;
@@ -25,6 +33,7 @@ struct ProbeSetup {
   const Dataset& test;
   const ModelConfig& model;
   const TrainConfig& train_config;
+  NormConfig norm{};
 };
 
 // The names of every probe, in the order of the reference.
@@ -38,7 +47,7 @@ std::vector<ProbeResultColumn> probe_result_columns();
 // context of the run's model (a probe that reads a hidden layer checks that it exists). Empty
 // when valid.
 std::vector<std::string> check_probes(const nlohmann::json& probes, const ModelConfig& model,
-                                      const TrainConfig& train);
+                                      const TrainConfig& train, const ProbeNetwork& network = {});
 
 // Builds the enabled probes (settings already checked; throws ConfigError otherwise).
 std::vector<std::unique_ptr<Probe>> make_probes(const nlohmann::json& probes, const ProbeSetup& setup);

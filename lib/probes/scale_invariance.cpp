@@ -11,11 +11,12 @@
 
 namespace bnlab {
 
-ScaleInvariance::Settings ScaleInvariance::read(SettingsReader& reader, const ModelConfig& model,
+ScaleInvariance::Settings ScaleInvariance::read(SettingsReader& reader, const HiddenPlan& plan,
                                                 const TrainConfig& train) {
   Settings s;
-  s.layers = read_hidden_layers(reader, model, /*fc_only=*/false,
-                                "hidden layers to rescale, 0-based (cnn: conv blocks count first); [] = all");
+  s.layers = read_hidden_layers(reader, plan, /*fc_only=*/false,
+                                "hidden layers to rescale: 0-based indices (cnn: conv blocks count first) or path "
+                                "names; [] = all");
   s.factors = reader.numbers("factors", {0.1, 2, 10}, 0, 1e6, "factors a > 0 the layer's weight and bias are multiplied by");
   for (std::size_t i = 0; i < s.factors.size(); ++i)
     if (s.factors[i] == 0) reader.problem("factors[" + std::to_string(i) + "]", "must be > 0, got 0");

@@ -1,7 +1,7 @@
 // scale_invariance: BN(aWu) = BN(Wu) for a > 0 — a pre-BN layer's weight scale does not change
 // what the network computes when norms use batch statistics. At the end of training (the
 // evaluation after the last planned step; a diverged run gets no rows), for each selected hidden
-// layer (conv or linear) and each factor a, the layer's weight (and bias, if any) is multiplied
+// layer (conv or linear, anywhere in the network: unit_tools.hpp) and each factor a, the layer's weight (and bias, if any) is multiplied
 // by a, the logits on the first `samples` test images (rounded down to whole batches of
 // `batch_size`) are computed, and the weights restored exactly (saved copies written back). Two
 // modes, one row per (layer, factor):
@@ -24,6 +24,7 @@
 #include "model/model_config.hpp"
 #include "probes/probe.hpp"
 #include "probes/settings.hpp"
+#include "probes/unit_tools.hpp"
 #include "train/train_config.hpp"
 
 namespace bnlab {
@@ -35,12 +36,12 @@ class ScaleInvariance : public Probe {
       "at the end of training, how much the logits change when one hidden layer's incoming weights are multiplied by "
       "a factor, with batch statistics and with running statistics";
   struct Settings {
-    std::vector<std::int64_t> layers;  // hidden layers (conv blocks, then fc); empty: all
+    std::vector<std::int64_t> layers;  // hidden layer indices (unit_tools.hpp), resolved from indices or paths
     std::vector<double> factors;
     std::int64_t samples = 2000;
     std::int64_t batch_size = 0;       // resolved: train.batch_size when 0
   };
-  static Settings read(SettingsReader& reader, const ModelConfig& model, const TrainConfig& train);
+  static Settings read(SettingsReader& reader, const HiddenPlan& plan, const TrainConfig& train);
   static std::vector<std::string> columns() {
     return {"layer",           "factor",        "batch_stats_max_abs", "batch_stats_max_rel", "batch_stats_acc_change",
             "eval_max_abs",    "eval_max_rel",  "eval_acc_change"};

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <optional>
 
 namespace bnlab {
 
@@ -89,6 +91,55 @@ std::vector<double> SettingsReader::numbers(const std::string& key, const std::v
     out.push_back(v.get<double>());
   }
   return out.size() == value->size() ? out : fallback;
+}
+
+namespace {
+// An integer >= min or a non-empty string, as a LayerRef; nullopt for anything else.
+std::optional<LayerRef> layer_of(const json& v, std::int64_t min) {
+  if (v.is_string() && !v.get<std::string>().empty()) return LayerRef{0, v.get<std::string>()};
+  if (v.is_number_integer()) {
+    if (v.get<std::int64_t>() < min) return std::nullopt;
+    return LayerRef{v.get<std::int64_t>(), {}};
+  }
+  const double d = v.is_number_float() ? v.get<double>() : 0.5;  // 2.0 is the integer 2, as integer() reads it
+  if (std::floor(d) != d || std::fabs(d) > 1e15 || d < static_cast<double>(min)) return std::nullopt;
+  return LayerRef{static_cast<std::int64_t>(d), {}};
+}
+std::string layer_expected(std::int64_t min) {
+  return min == std::numeric_limits<std::int64_t>::min() ? "an integer or a layer path name"
+                                                         : "an integer >= " + std::to_string(min) + " or a layer path name";
+}
+}  // namespace
+
+LayerRef SettingsReader::layer(const std::string& key, std::int64_t fallback, std::int64_t min,
+                               const std::string& description) {
+  const json* value = find(key, fallback, description);
+  if (!value) return {fallback, {}};
+  if (auto ref = layer_of(*value, min)) return *ref;
+  problem(key, "must be " + layer_expected(min) + ", got " + value->dump());
+  return {fallback, {}};
+}
+
+std::vector<LayerRef> SettingsReader::layers(const std::string& key, const std::vector<std::int64_t>& fallback,
+                                             std::int64_t min, const std::string& description) {
+  std::vector<LayerRef> defaults;
+  for (const auto i : fallback) defaults.push_back({i, {}});
+  const json* value = find(key, fallback, description);
+  if (!value) return defaults;
+  if (!value->is_array() || value->empty()) {
+    problem(key, "must be a non-empty list of layers (integers or path names), got " + value->dump());
+    return defaults;
+  }
+  std::vector<LayerRef> out;
+  for (std::size_t i = 0; i < value->size(); ++i) {
+    if (auto ref = layer_of((*value)[i], min)) {
+      out.push_back(*ref);
+      continue;
+    }
+    problems_.push_back(path_ + "." + key + "[" + std::to_string(i) + "]: must be " + layer_expected(min) + ", got " +
+                        (*value)[i].dump());
+  }
+  return out.size() == value->size() ? out : defaults;
 }
 
 std::string SettingsReader::choice(const std::string& key, const std::string& fallback,

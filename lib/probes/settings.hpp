@@ -13,6 +13,13 @@
 
 namespace bnlab {
 
+// A layer named by its index or by its path name ("stage2.block1.body.conv2d1", as `bnlab model`
+// prints it).
+struct LayerRef {
+  std::int64_t index = 0;
+  std::string path;  // non-empty: the layer is named by path, index unused
+};
+
 struct SettingDoc {
   std::string key;
   std::string default_value;  // as JSON text
@@ -31,6 +38,10 @@ class SettingsReader {
                                      std::int64_t min, const std::string& description);
   std::vector<double> numbers(const std::string& key, const std::vector<double>& fallback, double min,
                               double max, const std::string& description);
+  // A layer (an integer >= min, or a path name) and a non-empty list of them.
+  LayerRef layer(const std::string& key, std::int64_t fallback, std::int64_t min, const std::string& description);
+  std::vector<LayerRef> layers(const std::string& key, const std::vector<std::int64_t>& fallback, std::int64_t min,
+                               const std::string& description);
   std::string choice(const std::string& key, const std::string& fallback, const std::vector<std::string>& options,
                      const std::string& description);
 

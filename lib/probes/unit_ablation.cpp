@@ -14,35 +14,41 @@ namespace {
 constexpr std::int64_t kChunk = 1000;  // samples per full forward
 }  // namespace
 
-std::vector<std::int64_t> read_hidden_layers(SettingsReader& reader, const ModelConfig& model, bool fc_only,
+std::vector<std::int64_t> read_hidden_layers(SettingsReader& reader, const HiddenPlan& plan, bool fc_only,
                                              const std::string& description) {
-  auto layers = reader.integers("layers", {}, 0, description);
-  if (refuse_layers_network(reader, model, "layers")) return {};
-  const auto conv = hidden_layers_are_conv(model);
-  const auto n = static_cast<std::int64_t>(conv.size());
-  if (layers.empty()) {
-    for (std::int64_t i = 0; i < n; ++i)
-      if (!fc_only || !conv[static_cast<std::size_t>(i)]) layers.push_back(i);
+  const auto refs = reader.layers("layers", {}, 0, description);
+  std::vector<std::int64_t> layers;
+  if (!plan.planned) return layers;
+  const auto eligible = [&](std::size_t k) { return !fc_only || plan.layers[k].feeds_linear; };
+  if (refs.empty()) {
+    for (std::size_t k = 0; k < plan.layers.size(); ++k)
+      if (eligible(k)) layers.push_back(static_cast<std::int64_t>(k));
     if (layers.empty())
       reader.problem("layers", fc_only ? "the model has no fully connected hidden layer" : "the model has no hidden layer");
     return layers;
   }
-  for (std::size_t i = 0; i < layers.size(); ++i) {
+  for (std::size_t i = 0; i < refs.size(); ++i) {
     const std::string key = "layers[" + std::to_string(i) + "]";
-    if (layers[i] >= n)
-      reader.problem(key, "the model has " + std::to_string(n) + " hidden layers (valid: 0 .. " + std::to_string(n - 1) +
-                              "), got " + std::to_string(layers[i]));
-    else if (fc_only && conv[static_cast<std::size_t>(layers[i])])
-      reader.problem(key, "hidden layer " + std::to_string(layers[i]) + " is a conv block; only fully connected units can be ablated");
+    const auto k = resolve_hidden_layer(reader, key, refs[i], plan, /*negative_from_end=*/false);
+    if (!k) continue;
+    const PlannedHidden& h = plan.layers[*k];
+    const std::string named = "hidden layer " + std::to_string(*k) + (plan.show_paths ? " (" + h.path + ")" : "");
+    if (!eligible(*k) && h.conv)
+      reader.problem(key, named + " is a conv block; only fully connected units can be ablated");
+    else if (!eligible(*k))
+      reader.problem(key, named + " does not feed a linear layer directly at the top level of the network (an "
+                              "ablation zeroes the unit's column of that layer's weight)");
+    else
+      layers.push_back(static_cast<std::int64_t>(*k));
   }
   return layers;
 }
 
-UnitAblation::Settings UnitAblation::read(SettingsReader& reader, const ModelConfig& model) {
+UnitAblation::Settings UnitAblation::read(SettingsReader& reader, const HiddenPlan& plan) {
   Settings s;
-  s.layers = read_hidden_layers(reader, model, /*fc_only=*/true,
-                                "hidden layers to ablate, 0-based (cnn: conv blocks count first); [] = every fully "
-                                "connected hidden layer");
+  s.layers = read_hidden_layers(reader, plan, /*fc_only=*/true,
+                                "hidden layers to ablate: 0-based indices (cnn: conv blocks count first) or path "
+                                "names; [] = every fully connected hidden layer");
   s.samples = reader.integer("samples", 10000, 1, SettingsReader::kNoMax,
                              "test images scored (the first ones; at most the test set)");
   return s;
@@ -78,6 +84,10 @@ void UnitAblation::measure() {
   for (const std::int64_t k : settings_.layers) {
     const HiddenLayer& h = hidden.at(static_cast<std::size_t>(k));
     if (h.conv) throw ConfigError("probes.unit_ablation: hidden layer " + std::to_string(k) + " is a conv block");
+    const bool top_level = h.leaf.path.find('.') == std::string::npos && h.next.path.find('.') == std::string::npos;
+    if (!top_level || h.next.parent != h.leaf.parent || h.next.layer->kind() != "linear")
+      throw ConfigError("probes.unit_ablation: hidden layer " + std::to_string(k) + " (" + h.leaf.path +
+                        ") does not feed a linear layer directly at the top level of the network");
 
     // The next linear layer's input over the n test images, (n, width) plain: the tail of the
     // network after the unit is all that an ablation changes.
@@ -88,7 +98,7 @@ void UnitAblation::measure() {
       if (input.empty() || input.dims()[0] != size) input = Tensor::plain(net_.input_dims(size));
       std::memcpy(input.data(), test_.image(begin), static_cast<std::size_t>(size * test_.sample_size()) * sizeof(float));
       net_.forward(input, Mode::eval);
-      const auto v = net_.output(h.next - 1, Mode::eval)->to_vector();
+      const auto v = h.next.input(Mode::eval)->to_vector();
       cached.insert(cached.end(), v.begin(), v.end());
     }
     const std::int64_t width = static_cast<std::int64_t>(cached.size()) / n;
@@ -96,7 +106,7 @@ void UnitAblation::measure() {
     tail_input.from_vector(cached);
     auto run_tail = [&]() {
       const Tensor* x = &tail_input;
-      for (std::size_t i = h.next; i < net_.size(); ++i) x = &net_.layer(i).forward(*x, Mode::eval);
+      for (std::size_t i = h.next.index; i < net_.size(); ++i) x = &net_.layer(i).forward(*x, Mode::eval);
       const double loss = loss_fn_.forward(*x, labels);
       return std::make_pair(static_cast<double>(loss_fn_.correct()) / static_cast<double>(n), loss);
     };
@@ -104,7 +114,7 @@ void UnitAblation::measure() {
 
     // Next layer's weight (out2, width): unit j feeds column j.
     Param* next_weight = nullptr;
-    for (Param* p : net_.layer(h.next).params())
+    for (Param* p : h.next.layer->params())
       if (p->name == "weight") next_weight = p;
     if (!next_weight || next_weight->value.dims() != Dims{next_weight->value.dims()[0], width})
       throw ShapeError("unit_ablation: the layer after hidden layer " + std::to_string(k) + " is not a linear layer of width " +

@@ -3,7 +3,8 @@
 // weights, BN(aWu) = BN(Wu), so weight magnitude need not mean importance.)
 //
 // At the end of training (the evaluation after the last planned step; a diverged run gets no
-// rows), for each selected fully connected hidden layer and each unit j:
+// rows), for each selected fully connected hidden layer (unit_tools.hpp: by index or path name; a
+// linear layer at the top level of the network followed, there, by the next linear) and each unit j:
 //   weight_norm   ||W[j, :]||_2, the unit's incoming weights (row j of the linear weight)
 //   gamma         gamma[j] of the layer's norm (empty without a norm or without a gamma)
 //   base_acc      test accuracy on the first `samples` test images, Mode::eval
@@ -26,6 +27,7 @@
 #include "model/model_config.hpp"
 #include "probes/probe.hpp"
 #include "probes/settings.hpp"
+#include "probes/unit_tools.hpp"
 #include "train/train_config.hpp"
 
 namespace bnlab {
@@ -37,10 +39,10 @@ class UnitAblation : public Probe {
       "at the end of training, per fully connected hidden unit: incoming weight norm, norm gamma, and the drop in test "
       "accuracy when the unit is ablated; Spearman(weight norm, drop) per layer";
   struct Settings {
-    std::vector<std::int64_t> layers;  // hidden layer indices (cnn: conv blocks count first); empty: every fc one
+    std::vector<std::int64_t> layers;  // hidden layer indices (unit_tools.hpp), resolved from indices or paths
     std::int64_t samples = 10000;
   };
-  static Settings read(SettingsReader& reader, const ModelConfig& model);
+  static Settings read(SettingsReader& reader, const HiddenPlan& plan);
   static std::vector<std::string> columns() {
     return {"layer", "unit", "weight_norm", "gamma", "base_acc", "ablated_acc", "drop", "loss_increase", "spearman"};
   }
@@ -68,10 +70,11 @@ class UnitAblation : public Probe {
   ProbeTable table_;
 };
 
-// The settings' hidden-layer list checked against the model (shared with scale_invariance):
-// every entry in range, and for fc_only, a fully connected layer. Empty `layers` = every
-// eligible hidden layer, which must exist.
-std::vector<std::int64_t> read_hidden_layers(SettingsReader& reader, const ModelConfig& model, bool fc_only,
+// The settings' hidden-layer list (indices or path names) checked against the planned network and
+// resolved to indices (shared with scale_invariance): every entry a hidden layer, and for
+// fc_only, one an ablation can silence (PlannedHidden::feeds_linear). Empty `layers` = every
+// eligible hidden layer, which must exist. Nothing is checked when the network does not plan.
+std::vector<std::int64_t> read_hidden_layers(SettingsReader& reader, const HiddenPlan& plan, bool fc_only,
                                              const std::string& description);
 
 }  // namespace bnlab

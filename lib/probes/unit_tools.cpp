@@ -6,8 +6,8 @@
 #include <numeric>
 
 #include "core/errors.hpp"
+#include "model/builder.hpp"
 #include "model/presets.hpp"
-#include "probes/settings.hpp"
 
 namespace bnlab {
 
@@ -21,30 +21,79 @@ Param* param_named(Layer& layer, const std::string& name) {
 }  // namespace
 
 std::vector<HiddenLayer> hidden_layers(Network& net) {
-  std::vector<std::size_t> weights;
-  for (std::size_t i = 0; i < net.size(); ++i)
-    if (is_weight_layer(net.layer(i))) weights.push_back(i);
+  auto weights = hidden_leaves(net);
+  const auto all = net.leaves();
   std::vector<HiddenLayer> out;
-  for (std::size_t k = 0; k + 1 < weights.size(); ++k) {  // the last one is the classifier
+  for (std::size_t k = 0; k < weights.size(); ++k) {
     HiddenLayer h;
-    h.index = weights[k];
-    h.next = weights[k + 1];
-    Layer& layer = net.layer(h.index);
+    h.leaf = weights[k];
+    Layer& layer = *h.leaf.layer;
     h.conv = layer.kind() == "conv2d";
     h.weight = param_named(layer, "weight");
     h.bias = param_named(layer, "bias");
-    for (std::size_t i = h.index + 1; i < h.next && !h.norm; ++i)
-      if (net.layer(i).is_norm()) h.norm = &net.layer(i);
+    // Its norm: the first after it in its Sequence, before the next weight layer or block.
+    for (std::size_t i = h.leaf.index + 1; i < h.leaf.parent->size() && !h.norm; ++i) {
+      Layer& after = h.leaf.parent->layer(i);
+      if (is_weight_layer(after) || dynamic_cast<Block*>(&after)) break;
+      if (after.is_norm()) h.norm = &after;
+    }
+    // The next weight layer: the next hidden one, or the classifier (the last weight leaf).
+    if (k + 1 < weights.size()) {
+      h.next = weights[k + 1];
+    } else {
+      for (const Leaf& leaf : all)
+        if (is_weight_layer(*leaf.layer)) h.next = leaf;
+    }
     out.push_back(h);
   }
   return out;
 }
 
-std::vector<bool> hidden_layers_are_conv(const ModelConfig& model) {
-  if (model.arch == "mlp") return std::vector<bool>(model.hidden.size(), false);
-  std::vector<bool> out(model.channels.size(), true);
-  out.insert(out.end(), model.fc.size(), false);
-  return out;
+HiddenPlan plan_hidden_layers(const ModelConfig& model, const NormConfig& norm, const Dims& input,
+                              std::int64_t num_classes) {
+  HiddenPlan plan;
+  plan.show_paths = is_layers_arch(model.arch);
+  if (model.arch == "lstm") return plan;  // no conv2d or linear before its classifier
+  std::vector<LayerRow> weights;
+  try {
+    for (const auto& row : model_rows(model, norm, input, num_classes))
+      if (row.kind == "conv2d" || row.kind == "linear") weights.push_back(row);
+  } catch (const ConfigError&) {
+    plan.planned = false;
+    return plan;
+  }
+  const auto top_level = [](const LayerRow& row) { return row.path.find('.') == std::string::npos; };
+  for (std::size_t k = 0; k + 1 < weights.size(); ++k) {  // the last one is the classifier
+    const LayerRow& row = weights[k];
+    const bool linear = row.kind == "linear";
+    const bool next_linear = weights[k + 1].kind == "linear";
+    plan.layers.push_back({row.path, !linear, row.shape.at(0),
+                           linear && next_linear && top_level(row) && top_level(weights[k + 1])});
+  }
+  return plan;
+}
+
+std::optional<std::size_t> resolve_hidden_layer(SettingsReader& reader, const std::string& key, const LayerRef& ref,
+                                                const HiddenPlan& plan, bool negative_from_end) {
+  const auto n = static_cast<std::int64_t>(plan.layers.size());
+  if (ref.path.empty()) {
+    const std::int64_t lowest = negative_from_end ? -n : 0;
+    if (ref.index < lowest || ref.index >= n) {
+      reader.problem(key, "the model has " + std::to_string(n) + " hidden layers (valid: " + std::to_string(lowest) +
+                              " .. " + std::to_string(n - 1) + "), got " + std::to_string(ref.index));
+      return std::nullopt;
+    }
+    return static_cast<std::size_t>(ref.index < 0 ? ref.index + n : ref.index);
+  }
+  for (std::size_t k = 0; k < plan.layers.size(); ++k)
+    if (plan.layers[k].path == ref.path) return k;
+  constexpr std::size_t kShown = 6;
+  std::string valid;
+  for (std::size_t k = 0; k < plan.layers.size() && k < kShown; ++k) valid += (valid.empty() ? "" : ", ") + plan.layers[k].path;
+  if (plan.layers.size() > kShown) valid += ", ... (" + std::to_string(plan.layers.size() - kShown) + " more)";
+  reader.problem(key, "'" + ref.path + "' is not a hidden layer of this network (a conv2d or linear other than the "
+                          "classifier, by its path in `bnlab model`; valid: " + (valid.empty() ? "none" : valid) + ")");
+  return std::nullopt;
 }
 
 double gamma_of(Layer* norm, std::int64_t c) {
@@ -109,13 +158,6 @@ double spearman(const std::vector<double>& x, const std::vector<double>& y) {
   }
   if (sxx == 0 || syy == 0) return nan;
   return sxy / std::sqrt(sxx * syy);
-}
-
-bool refuse_layers_network(SettingsReader& reader, const ModelConfig& model, const std::string& key) {
-  if (!is_layers_arch(model.arch)) return false;
-  reader.problem(key, "this probe numbers the hidden layers of model.arch 'mlp' and 'cnn' only, not of a '" + model.arch +
-                          "' network (probes that walk the layers by path, like ics and batch_stats, take any network)");
-  return true;
 }
 
 }  // namespace bnlab

@@ -1,13 +1,20 @@
-// Shared by the probes that look at hidden units (unit_ablation, scale_invariance) and at norm
-// layers (Mode::eval_batch_stats): finding a network's hidden weight layers and their norms, scoring a
+// Shared by the probes that look at hidden units (unit_ablation, scale_invariance,
+// activation_percentiles) and at norm layers (Mode::eval_batch_stats): finding a network's hidden
+// layers and their norms, before the network exists (from the config) and in it, scoring a
 // network on the first samples of a data set, and rank statistics.
 //
-// A hidden layer (0-based, the order of the model config: cnn conv blocks, then fc layers; mlp
-// hidden layers) is a conv2d/linear layer that is not the classifier. Its norm is the first norm
-// layer (Layer::is_norm()) after it and before the next conv2d/linear, if any.
+// A hidden layer (model/builder.hpp hidden_leaves) is a conv2d or linear layer that is not the
+// classifier, counted 0-based in forward order (mlp: its hidden layers; cnn: conv blocks, then fc
+// layers; a network of layer entries: every conv and linear, inside blocks and on projection
+// shortcuts too). Settings name one by that index or by its path name. Its units are its output
+// channels (conv) or outputs (linear); its norm is the first norm after it in the same Sequence
+// before the next conv2d/linear or block, if any (mlp and cnn: the norm of that hidden layer,
+// pre- or post-activation; a residual body's last conv: the body's last norm; a projection: the
+// shortcut's norm).
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,32 +22,46 @@
 #include "layers/softmax_cross_entropy.hpp"
 #include "model/model_config.hpp"
 #include "model/network.hpp"
+#include "probes/settings.hpp"
 
 namespace bnlab {
 
-class SettingsReader;
-
 struct HiddenLayer {
-  std::size_t index = 0;        // network index of the conv2d/linear layer
+  Leaf leaf;                    // the conv2d/linear layer; leaf.path is its path name
   bool conv = false;            // conv2d (else linear)
   Param* weight = nullptr;      // (out, in) or (out, in, k, k)
   Param* bias = nullptr;        // (out), or nullptr (a layer followed by a pre-activation norm)
-  Layer* norm = nullptr;        // its norm layer, or nullptr
-  std::size_t next = 0;         // network index of the next conv2d/linear layer
+  Layer* norm = nullptr;        // its norm (above), or nullptr
+  Leaf next;                    // the next conv2d/linear layer (the classifier after the last)
 };
 
 // Every hidden layer of `net`, in order.
 std::vector<HiddenLayer> hidden_layers(Network& net);
 
-// What the model config says the hidden layers are: true for a conv block, false for a fully
-// connected layer, in the same order as hidden_layers() (for checking settings before a network exists).
-std::vector<bool> hidden_layers_are_conv(const ModelConfig& model);
+// The hidden layers as a config describes them, for checking settings before the network exists:
+// planned as `bnlab model` plans it (model/presets.hpp model_rows), in the same order.
+struct PlannedHidden {
+  std::string path;
+  bool conv = false;
+  std::int64_t width = 0;       // units: output channels or outputs
+  // A linear layer at the top level of the network whose next conv2d/linear is a linear layer at
+  // the top level too: what unit_ablation needs (it zeroes a unit's column of that layer's weight
+  // and re-runs the network from there).
+  bool feeds_linear = false;
+};
+struct HiddenPlan {
+  std::vector<PlannedHidden> layers;
+  bool planned = true;          // false: the network does not plan (the config rules say why)
+  bool show_paths = false;      // a network of layer entries: messages name the paths
+};
+HiddenPlan plan_hidden_layers(const ModelConfig& model, const NormConfig& norm, const Dims& input,
+                              std::int64_t num_classes);
 
-// The probes that number hidden layers from the mlp/cnn config (unit_ablation, scale_invariance,
-// activation_percentiles) refuse a network of layer entries (model.arch layers, resnet, vgg),
-// whose "hidden layers" the config does not number: a problem at probes.<name>.<key>. True when
-// the model is refused.
-bool refuse_layers_network(SettingsReader& reader, const ModelConfig& model, const std::string& key);
+// The hidden layer `ref` names, as an index into plan.layers: an index in [0, n) (with
+// negative_from_end, [-n, n) with -1 the last), or a hidden layer's path name. A problem at `key`
+// and nullopt otherwise (an unknown path lists the first valid ones).
+std::optional<std::size_t> resolve_hidden_layer(SettingsReader& reader, const std::string& key, const LayerRef& ref,
+                                                const HiddenPlan& plan, bool negative_from_end);
 
 // A param's "gamma" entry c, or NaN when the layer is null or has no gamma.
 double gamma_of(Layer* norm, std::int64_t c);

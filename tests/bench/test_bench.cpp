@@ -70,6 +70,27 @@ TEST_CASE("reference models: the cnn step is 25 MFLOP per sample", "[bench]") {
   CHECK_THROWS_WITH(reference_model("cnn", "batchnorm"), "bench: unknown norm 'batchnorm'");
 }
 
+TEST_CASE("reference models: resnet20's FLOPs are the products bnlab model counts", "[bench][resnet]") {
+  const auto model = reference_model("resnet20", "batch");
+  CHECK(model.arch == "resnet");
+  CHECK(model.depth == 20);
+  const auto resnet = model_flops(model, kReferenceInputShape, kReferenceClasses);
+  // Multiply-adds on 28x28 images: the stem; stage 1 (28x28, 16 channels): 6 conv3x3; stage 2
+  // (14x14, 32): one conv3x3 from 16, five from 32, the 1x1 projection from 16; stage 3 (7x7, 64)
+  // likewise; the classifier 64 -> 10.
+  const double stem = 28 * 28 * 16 * 1 * 9;
+  const double stage1 = 6.0 * 28 * 28 * 16 * 16 * 9;
+  const double stage2 = 14 * 14 * 32 * 16 * 9 + 5.0 * 14 * 14 * 32 * 32 * 9 + 14 * 14 * 32 * 16;
+  const double stage3 = 7 * 7 * 64 * 32 * 9 + 5.0 * 7 * 7 * 64 * 64 * 9 + 7 * 7 * 64 * 32;
+  const double macs = stem + stage1 + stage2 + stage3 + 64 * 10;
+  CHECK(resnet.forward == Approx(2 * macs));
+  CHECK(resnet.train_step == Approx(3 * 2 * macs - 2 * stem));  // the stem computes no input gradient
+  // Any norm kind a non-recurrent reference model takes builds it.
+  CHECK(reference_model("resnet20", "group").norm == "group");
+  CHECK_THROWS_WITH(reference_model("resnet20", "batch_input"),
+                    "bench: no norm 'batch_input' for the reference model 'resnet20'");
+}
+
 TEST_CASE("reference models: the lstm step counts every time step's products", "[bench][lstm]") {
   const auto lstm = model_flops(reference_model("lstm", "batch"), kReferenceInputShape, kReferenceClasses);
   // 28 steps of W_x (512x28) and W_h (512x128) multiply-adds, then the classifier 128·10

@@ -34,5 +34,14 @@ expect_status 0 "$BNLAB" bench --sections steps --models cnn --norms batch_renor
   --repeats 1 --min-time 0 --warmup 0
 [[ $(cut -d, -f4 "$tmp/last.out" | sort -u | tr '\n' ' ') == "batch_renorm group norm " ]] ||
   fail "bench: --norms batch_renorm,group gave norms $(cut -d, -f4 "$tmp/last.out" | sort -u | tr '\n' ' ')"
+# the ResNet-20 reference model (issue 12): its steps carry the matmul-peak fraction and floor
+expect_status 0 "$BNLAB" bench --sections machine,steps --models resnet20 --norms batch --batches 2 --threads 1 \
+  --repeats 1 --min-time 0 --warmup 0
+python3 - "$tmp/last.out" <<'PY' || fail "bench: resnet20 rows without frac_peak or x_floor"
+import csv, sys
+rows = [r for r in csv.DictReader(open(sys.argv[1], newline="")) if r["model"] == "resnet20"]
+assert [r["name"] for r in rows] == ["train_step", "infer_batch"], rows
+assert all(float(r["frac_peak"]) > 0 and float(r["x_floor"]) > 0 and r["shape"] == "2x1x28x28" for r in rows)
+PY
 expect_status 2 "$BNLAB" bench --norms batchnorm
 echo "bench.sh: all passed"

@@ -61,4 +61,26 @@ expect_status 0 "$BNLAB" run configs/networks/layers.json --out "$tmp/out" --set
   --set data.val_size=0 --set train.steps=3 --set train.epochs=null --set train.eval_every=3 --set train.target_accuracy=null -q
 [[ $(column "$tmp/out/layers_inception/runs.csv" status | sort -u) == ok ]] || fail "layers runs"
 pass "a ResNet-8 and a layer list with blocks run, norm swept"
+
+# The hidden-layer probes address a ResNet's layers by path (docs/networks.md, "Hidden layers and units").
+python3 - configs/networks/resnet20.json "$tmp/probe_path.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["probes"] = {"scale_invariance": {"layers": ["stage2.conv2d1"]}}
+json.dump(c, open(sys.argv[2], "w"))
+PY
+expect_status 2 "$BNLAB" validate "$tmp/probe_path.json"
+grep -qF "probes.scale_invariance.layers[0]: 'stage2.conv2d1' is not a hidden layer of this network" "$tmp/last.err" &&
+  grep -qF "valid: conv2d1, stage1.block1.body.conv2d1," "$tmp/last.err" || fail "wrong probe path: $(cat "$tmp/last.err")"
+expect_status 0 "$BNLAB" run configs/networks/resnet20.json --out "$tmp/probed" --set data.dataset=synthetic \
+  --set data.val_size=0 --set model.depth=8 --set train.steps=4 --set train.epochs=null \
+  --set train.eval_every=4 --set train.target_accuracy=null -q \
+  --set 'probes={"scale_invariance": {"layers": ["stage2.block1.shortcut.conv2d1"], "factors": [2], "samples": 256},
+                 "activation_percentiles": {"layer": "stage3.block1.body.conv2d1", "every": 2}}'
+for run_dir in "$tmp"/probed/resnet20/runs/*/; do  # model.norm none and batch
+  [[ $(column "$run_dir/scale_invariance.csv" layer) == 5 ]] || fail "scale_invariance by path: $(cat "$run_dir/scale_invariance.csv")"
+  [[ $(column "$run_dir/activation_percentiles.csv" layer | sort -u) == 6 ]] ||
+    fail "activation_percentiles by path: $(cat "$run_dir/activation_percentiles.csv")"
+done
+pass "probes by path name on a ResNet: a wrong path is a validation error listing valid ones; CSV rows carry the index"
 echo "networks.sh: all passed"

@@ -273,4 +273,25 @@ TEST_CASE("config validation finds a batch that leaves a ghost batch of one samp
   CHECK(problems_of(config_with(R"("model": {"arch": "cnn", "norm": "ghost_batch", "fc": []},)"
                                 R"( "train": {"batch_size": 33, "steps": 5})")).empty());
   CHECK(problems_of(config_with(R"("model": {"norm": "batch"}, "train": {"batch_size": 33, "steps": 5})")).empty());
+
+  // A network of layer entries: the rule finds a ghost batch norm on features wherever it sits,
+  // also when the entry names its kind itself, and names the entry.
+  const std::string features = R"("model": {"arch": "layers", "norm": "batch", "layers": [{"conv": {"out": 4}},)"
+                               R"( {"norm": {}}, {"activation": {}}, {"flatten": {}}, {"residual": {"body":)"
+                               R"( [{"linear": {"out": 8}}, {"norm": {"kind": "ghost_batch"}}]}}]}, )";
+  CHECK(problems_of(config_with(features + R"("train": {"batch_size": 33, "steps": 5})")) ==
+        std::vector<std::string>{
+            "norm.ghost_batch_size: a batch of 33 in ghost batches of 16 leaves a last ghost batch of 1 sample at "
+            "model.layers[4].residual.body[1].norm (a ghost batch norm on features), whose statistics are undefined (choose "
+            "train.batch_size and norm.ghost_batch_size so that batch_size % ghost_batch_size != 1)"});
+  CHECK(problems_of(config_with(features + R"("train": {"batch_size": 32, "steps": 5})")).empty());
+  // after global average pooling one sample has one value per channel too
+  CHECK(problems_of(config_with(R"("model": {"arch": "resnet", "depth": 8, "norm": "ghost_batch", "block":)"
+                                R"( "pre_activation"}, "train": {"batch_size": 33, "steps": 5})")).empty());
+  CHECK(problems_of(config_with(R"("model": {"arch": "layers", "norm": "ghost_batch", "layers": [{"conv": {"out": 4}},)"
+                                R"( {"global_avg_pool": {}}, {"norm": {}}]}, "train": {"batch_size": 33, "steps": 5})"))
+            .size() == 1);
+  // ghost batch norms on conv outputs only: H·W values per sample
+  CHECK(problems_of(config_with(R"("model": {"arch": "resnet", "depth": 8, "norm": "ghost_batch"},)"
+                                R"( "train": {"batch_size": 33, "steps": 5})")).empty());
 }

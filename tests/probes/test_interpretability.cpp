@@ -118,7 +118,7 @@ TEST_CASE("unit_ablation: a unit nothing reads has drop 0, and the network is le
   // Silence unit 3 of hidden layer 0 by hand: column 3 of the next linear layer's weight.
   const auto hidden = hidden_layers(net);
   REQUIRE(hidden.size() == 2);
-  Param* next = net.layer(hidden[0].next).params().at(0);
+  Param* next = hidden[0].next.layer->params().at(0);
   auto w = next->value.to_vector();  // (16, 24)
   for (std::int64_t o = 0; o < 16; ++o) w[static_cast<std::size_t>(o * 24 + 3)] = 0.0f;
   next->value.from_vector(w);

@@ -221,16 +221,41 @@ TEST_CASE("probe settings: every other error path names its key", "[probes]") {
   logistic.hidden = {};
   CHECK(problems_of(R"({"activation_percentiles": {}})", logistic) ==
         std::vector<std::string>{"probes.activation_percentiles.layer: the model has no hidden layer to watch"});
-  // The probes that number hidden layers from the mlp/cnn config refuse a network of layer entries.
+  // A network of layer entries: hidden layers by index or by path name, checked against the plan.
   ModelConfig resnet = model;
   resnet.arch = "resnet";
-  const std::string refused = "this probe numbers the hidden layers of model.arch 'mlp' and 'cnn' only, not of a 'resnet' "
-                              "network (probes that walk the layers by path, like ics and batch_stats, take any network)";
-  CHECK(problems_of(R"({"activation_percentiles": {}})", resnet) ==
-        std::vector<std::string>{"probes.activation_percentiles.layer: " + refused});
-  CHECK(problems_of(R"({"unit_ablation": {}})", resnet) == std::vector<std::string>{"probes.unit_ablation.layers: " + refused});
-  CHECK(problems_of(R"({"scale_invariance": {}})", resnet) ==
-        std::vector<std::string>{"probes.scale_invariance.layers: " + refused});
+  resnet.depth = 8;  // stem, 3 blocks of 2 convs, 2 projections: 9 hidden layers
+  CHECK(problems_of(R"({"activation_percentiles": {"layer": "stage2.block1.shortcut.conv2d1", "units": [31]},
+                        "scale_invariance": {"layers": [8, "conv2d1", "stage3.block1.body.conv2d2"]}})", resnet).empty());
+  CHECK(problems_of(R"({"activation_percentiles": {"layer": "stage1.block1.body.conv2d1", "units": [16]}})", resnet) ==
+        std::vector<std::string>{"probes.activation_percentiles.units[0]: hidden layer 1 has 16 units, got 16"});
+  CHECK(problems_of(R"({"scale_invariance": {"layers": ["stage1.block1.conv2d1"]}})", resnet) ==
+        std::vector<std::string>{
+            "probes.scale_invariance.layers[0]: 'stage1.block1.conv2d1' is not a hidden layer of this network (a conv2d "
+            "or linear other than the classifier, by its path in `bnlab model`; valid: conv2d1, "
+            "stage1.block1.body.conv2d1, stage1.block1.body.conv2d2, stage2.block1.body.conv2d1, "
+            "stage2.block1.body.conv2d2, stage2.block1.shortcut.conv2d1, ... (3 more))"});
+  CHECK(problems_of(R"({"activation_percentiles": {"layer": "linear1"}})", resnet) ==  // the classifier
+        std::vector<std::string>{"probes.activation_percentiles.layer: 'linear1' is not a hidden layer of this network "
+                                 "(a conv2d or linear other than the classifier, by its path in `bnlab model`; valid: "
+                                 "conv2d1, stage1.block1.body.conv2d1, stage1.block1.body.conv2d2, "
+                                 "stage2.block1.body.conv2d1, stage2.block1.body.conv2d2, "
+                                 "stage2.block1.shortcut.conv2d1, ... (3 more))"});
+  CHECK(problems_of(R"({"scale_invariance": {"layers": [9]}})", resnet) ==
+        std::vector<std::string>{"probes.scale_invariance.layers[0]: the model has 9 hidden layers (valid: 0 .. 8), got 9"});
+  CHECK(problems_of(R"({"unit_ablation": {}})", resnet) ==  // a ResNet has no fully connected hidden layer
+        std::vector<std::string>{"probes.unit_ablation.layers: the model has no fully connected hidden layer"});
+  CHECK(problems_of(R"({"unit_ablation": {"layers": ["conv2d1"]}})", resnet) ==
+        std::vector<std::string>{"probes.unit_ablation.layers[0]: hidden layer 0 (conv2d1) is a conv block; only fully "
+                                 "connected units can be ablated"});
+  CHECK(problems_of(R"({"unit_ablation": {"layers": [0.5, ""]}})", resnet) ==
+        std::vector<std::string>{"probes.unit_ablation.layers[0]: must be an integer >= 0 or a layer path name, got 0.5",
+                                 "probes.unit_ablation.layers[1]: must be an integer >= 0 or a layer path name, got \"\"",
+                                 "probes.unit_ablation.layers: the model has no fully connected hidden layer"});  // the default []
+  CHECK(problems_of(R"({"activation_percentiles": {"layer": true}})", resnet) ==
+        std::vector<std::string>{"probes.activation_percentiles.layer: must be an integer or a layer path name, got true"});
+  // mlp and cnn take path names too ("linear2": hidden layer 1 of the mlp).
+  CHECK(problems_of(R"({"activation_percentiles": {"layer": "linear2", "units": [15]}})", model).empty());
   train.batch_size = 1;
   CHECK(problems_of(R"({"train_mode_accuracy": {}})", model) ==
         std::vector<std::string>{"probes.train_mode_accuracy.batch_size: batch statistics need a batch of at least 2, got 1"});
