@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "layers/avg_pool.hpp"
 #include "layers/batch_norm.hpp"
 #include "layers/conv2d.hpp"
@@ -15,10 +17,22 @@
 #include "layers/softmax_cross_entropy.hpp"
 #include "model/blocks.hpp"
 #include "model/init.hpp"
+#include "model/model_config.hpp"
 #include "model/network.hpp"
 #include "train/sgd.hpp"
 
 namespace bnlab::test {
+
+// The Fashion-MNIST image shape the model tests plan networks for.
+inline const Dims kImage{1, 28, 28};
+
+// A model.arch "layers" config with these layer entries (model.layers).
+inline ModelConfig layers_model(const nlohmann::json& layers) {
+  ModelConfig m;
+  m.arch = "layers";
+  m.layers = layers;
+  return m;
+}
 
 // `steps` SGD steps (lr 0.05, momentum 0.9) on one fixed batch; the loss before the first and at
 // the last step. A network whose backward is wrong does not fit a fixed batch.

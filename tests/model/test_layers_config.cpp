@@ -23,14 +23,9 @@ using nlohmann::json;
 
 namespace {
 
-const Dims kImage{1, 28, 28};
 
-ModelConfig layers_model(const json& layers) {
-  ModelConfig m;
-  m.arch = "layers";
-  m.layers = layers;
-  return m;
-}
+using test::kImage;
+using test::layers_model;
 
 std::string plan_error(const ModelConfig& m, const NormConfig& norm = {}) {
   try {

@@ -10,6 +10,7 @@
 #include "probes/registry.hpp"
 #include "probes/unit_tools.hpp"
 #include "synthetic_data.hpp"
+#include "model/small_nets.hpp"
 #include "train/trainer.hpp"
 
 using namespace bnlab;
@@ -17,7 +18,6 @@ using nlohmann::json;
 
 namespace {
 
-const Dims kImage{1, 28, 28};
 
 const DataSplit& synthetic() { return testing::synthetic_split(1200, 400, 3); }
 
@@ -29,12 +29,8 @@ ModelConfig resnet8() {
   return m;
 }
 
-ModelConfig layers_model(const json& layers) {
-  ModelConfig m;
-  m.arch = "layers";
-  m.layers = layers;
-  return m;
-}
+using test::kImage;
+using test::layers_model;
 
 // conv(4) -> norm -> relu -> maxpool -> flatten -> linear(12) -> norm -> relu -> classifier
 ModelConfig conv_then_fc() {
