@@ -16,10 +16,12 @@ study_args() {
     ics) study_args+=(--set probes.ics.every=20) ;;
     landscape) study_args+=(--set probes.landscape.every=20) ;;
     batch_size_resnet) study_args+=(--set probes.batch_stats.samples=600 --set train.precise_bn_samples=256
-                                    --set 'sweep.train.batch_size=[2,8]' --set 'probes.batch_stats.batch_sizes=[2,8]') ;;
+                                    --set 'sweep.train.batch_size=[2,32]' --set 'probes.batch_stats.batch_sizes=[2,32]') ;;
     batch_size*) study_args+=(--set probes.batch_stats.samples=600) ;;
     overhead) study_args+=(--set probes.inference_cost.repeats=3 --set 'sweep.train.batch_size=[2,32]') ;;
   esac
-  ((planned > 16)) && study_args+=(--shard "0/$(((planned + 11) / 12))")
+  # overhead's shortened sweep (12 runs: 2 batch sizes, 1 seed) is already small; sharding its
+  # 150-run plan would leave one run.
+  ((planned > 16)) && [[ $name != overhead ]] && study_args+=(--shard "0/$(((planned + 11) / 12))")
   return 0
 }
