@@ -18,8 +18,7 @@ fi
 source tests/integration/study_settings.bash
 for name in "${studies[@]}"; do
   config=configs/studies/$name.json
-  planned=$(($("$bnlab" plan "$config" | wc -l) - 1))
-  study_args "$name" "$planned"
+  study_args "$name" "$bnlab"
   start=$SECONDS
   "$bnlab" run "$config" --out "$out" --jobs "$jobs" --threads 1 --force -q "${study_args[@]}"
   echo "$name: $(($(wc -l <"$out/$name/runs.csv") - 1)) runs in $((SECONDS - start)) s" >&2

@@ -27,6 +27,12 @@ def error_table(results, runs, metric):
     return t.rename(columns={"ci95_low": "hi", "ci95_high": "lo"})  # 1 - x flips the interval
 
 
+def select(frame, arch, policy, norm=None):
+    """The rows of one network and lr policy (and norm, when given)."""
+    keep = (frame["model.arch"] == arch) & (frame["optimizer.lr_scaling"] == policy)
+    return frame[keep & (frame["model.norm"] == norm)] if norm else frame[keep]
+
+
 def cell(row):
     bad = int(row["n_diverged"] + row["n_failed"])
     if row["n"] == 0:
@@ -38,7 +44,7 @@ def cell(row):
 
 
 def error_panel(ax, table, arch, policy, norms):
-    t = table[(table["model.arch"] == arch) & (table["optimizer.lr_scaling"] == policy)]
+    t = select(table, arch, policy)
     for norm in norms:
         s = t[t["model.norm"] == norm].sort_values("train.batch_size")
         ok = s[s["n"] > 0]
@@ -67,7 +73,7 @@ def cells_by_batch(rows, batches):
 
 
 def error_markdown(table, arch, policy, norms, batches):
-    t = table[(table["model.arch"] == arch) & (table["optimizer.lr_scaling"] == policy)]
+    t = select(table, arch, policy)
     return md_table(pd.DataFrame([{"norm": norm, **cells_by_batch(t[t["model.norm"] == norm], batches)}
                                   for norm in norms]))
 
@@ -76,7 +82,7 @@ def statistics_panel(ax, tables, arch, policy):
     """BN's test error with EMA, precise and batch statistics against the training batch size."""
     for metric, label, style in STATISTICS:
         t = tables[metric]
-        s = t[(t["model.arch"] == arch) & (t["optimizer.lr_scaling"] == policy) & (t["model.norm"] == "batch")]
+        s = select(t, arch, policy, "batch")
         s = s[s["n"] > 0].sort_values("train.batch_size")
         ax.plot(s["train.batch_size"], s["mean"], style, color=norm_colour("batch"), label=label, ms=4)
         band = s[s["n"] > 1]
@@ -91,7 +97,7 @@ def statistics_panel(ax, tables, arch, policy):
 def per_layer(results, runs, probe, arch, policy):
     """A per-layer CSV of every BN run of one network and policy, with the run's batch size."""
     frames = []
-    sel = runs[(runs["model.arch"] == arch) & (runs["optimizer.lr_scaling"] == policy) & (runs["model.norm"] == "batch")]
+    sel = select(runs, arch, policy, "batch")
     for _, r in sel.iterrows():
         t = probe_table(results, r["run_id"], probe)
         if t is not None and len(t):
@@ -140,7 +146,7 @@ def plot_batch_size_resnet(results, runs, metrics, out):
         rows = []
         for metric, label, _ in STATISTICS:
             t = tables[metric]
-            s = t[(t["model.arch"] == arch) & (t["optimizer.lr_scaling"] == policy) & (t["model.norm"] == "batch")]
+            s = select(t, arch, policy, "batch")
             rows.append({"BN test error with": label, **cells_by_batch(s, batches)})
         text += (f"### BN in the {ARCH_LABEL.get(arch, arch)}: EMA vs precise vs batch statistics ({policy} lr scaling)\n\n"
                  + md_table(pd.DataFrame(rows)) + "\n")

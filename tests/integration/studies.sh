@@ -42,7 +42,7 @@ for config in "${studies[@]}"; do
   planned=$(($(wc -l <"$tmp/last.out") - 1))
   [[ $planned -ge 2 ]] || fail "$config: plan has $planned runs"
 
-  study_args "$name" "$planned"
+  study_args "$name" "$BNLAB"
   expect_status 0 "$BNLAB" run "$config" --out "$tmp/results" --jobs 2 -q "${study_args[@]}"
   dir=$tmp/results/$name
   header_has "$dir/runs.csv" run_id status steps final_train_loss final_train_acc final_test_loss \

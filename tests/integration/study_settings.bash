@@ -2,12 +2,12 @@
 # scripts/study_results.sh reproduces for before/after comparisons: one definition for both, so the
 # comparison always runs what CI runs. Sourced; not a test itself.
 
-# study_args NAME PLANNED: sets the array `study_args` to the `bnlab run` arguments that shorten
-# study NAME, whose plan has PLANNED runs: a Fashion-MNIST subset, 60 steps, one seed, the probes
-# every 20 steps, and for the big grids (batch_size: 210 runs) one shard of about 12 runs (every
-# N-th run of the plan, so several norms and batch sizes still reach plot.py).
+# study_args NAME BNLAB: sets the array `study_args` to the `bnlab run` arguments that shorten
+# study NAME (configs/studies/NAME.json): a Fashion-MNIST subset, 60 steps, one seed, the probes
+# every 20 steps, and where the shortened plan still has more than 16 runs one shard of about 12
+# (every N-th run of it, so several norms and batch sizes still reach plot.py).
 study_args() {
-  local name=$1 planned=$2
+  local name=$1 bnlab=$2 planned
   study_args=(--set data.train_size=1200 --set data.test_size=500 --set train.steps=60 --set train.eval_every=20
               --set 'sweep.train.seed=[1]')  # quoted: callers may set nullglob
   case $name in
@@ -20,8 +20,7 @@ study_args() {
     batch_size*) study_args+=(--set probes.batch_stats.samples=600) ;;
     overhead) study_args+=(--set probes.inference_cost.repeats=3 --set 'sweep.train.batch_size=[2,32]') ;;
   esac
-  # overhead's shortened sweep (12 runs: 2 batch sizes, 1 seed) is already small; sharding its
-  # 150-run plan would leave one run.
-  ((planned > 16)) && [[ $name != overhead ]] && study_args+=(--shard "0/$(((planned + 11) / 12))")
+  planned=$(($("$bnlab" plan "configs/studies/$name.json" "${study_args[@]}" | wc -l) - 1))
+  ((planned > 16)) && study_args+=(--shard "0/$(((planned + 11) / 12))")
   return 0
 }
