@@ -34,6 +34,30 @@ IcsStats ics_stats(const std::vector<float>& g, const std::vector<float>& g_shif
   return s;
 }
 
+IcsSummary ics_summary(const ProbeTable& table) {
+  // columns(): step, layer, net_layer, grad_norm, diff_norm, cosine
+  double rel = 0, cos = 0;
+  std::size_t n_rel = 0, n_cos = 0;
+  for (const auto& row : table.rows) {
+    if (row[0] <= 1 || row[1] <= 0) continue;
+    if (row[3] > 0 && std::isfinite(row[4])) {
+      rel += row[4] / row[3];
+      ++n_rel;
+    }
+    if (std::isfinite(row[5])) {
+      cos += row[5];
+      ++n_cos;
+    }
+  }
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  return {n_rel > 0 ? rel / static_cast<double>(n_rel) : nan, n_cos > 0 ? cos / static_cast<double>(n_cos) : nan};
+}
+
+std::vector<std::pair<std::string, double>> Ics::results() const {
+  const IcsSummary s = ics_summary(table_);
+  return {{"ics_mean_rel_diff", s.mean_rel_diff}, {"ics_mean_cosine", s.mean_cosine}};
+}
+
 Ics::Settings Ics::read(SettingsReader& reader, const HiddenPlan& plan) {
   Settings s;
   s.layers = reader.integers("layers", {}, 0,

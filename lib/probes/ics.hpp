@@ -35,6 +35,17 @@ struct IcsStats {
 };
 IcsStats ics_stats(const std::vector<float>& g, const std::vector<float>& g_shifted);
 
+// The run-level summary of an ics table (runs.csv, where claims read it): over the rows of weight
+// layers > 0 (layer 0 has nothing before it: G' = G) at recorded steps > 1 (step 1 is the
+// initialization's transient), the mean of ||G - G'|| / ||G|| and the mean of cos(G, G'); rows
+// where a value is undefined (||G|| = 0, NaN cosine) are left out of that mean. NaN when no row
+// counts. The same numbers as the diff/grad and cosine columns of scripts/plot.py's ics table.
+struct IcsSummary {
+  double mean_rel_diff = 0;
+  double mean_cosine = 0;
+};
+IcsSummary ics_summary(const ProbeTable& table);
+
 
 class Ics : public Probe {
  public:
@@ -52,11 +63,17 @@ class Ics : public Probe {
   static std::vector<std::string> columns() {
     return {"step", "layer", "net_layer", "grad_norm", "diff_norm", "cosine"};
   }
+  static std::vector<ProbeResultColumn> result_columns() {
+    return {{"ics_mean_rel_diff",
+             "||G - G'|| / ||G|| averaged over weight layers > 0 (0-based) and recorded steps > 1 (ics probe)"},
+            {"ics_mean_cosine", "cos(G, G') averaged over weight layers > 0 and recorded steps > 1 (ics probe)"}};
+  }
 
   Ics(Network& net, Settings settings);
   std::string name() const override { return kName; }
   const ProbeTable& table() const override { return table_; }
   void after_backward(StepContext& ctx) override;
+  std::vector<std::pair<std::string, double>> results() const override;
 
  private:
   Network& net_;

@@ -1,5 +1,6 @@
 #include "probes/landscape.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -48,6 +49,43 @@ Landscape::Settings Landscape::read(SettingsReader& reader) {
   for (std::size_t i = 0; i < s.factors.size(); ++i)
     if (s.factors[i] == 0) reader.problem("factors[" + std::to_string(i) + "]", "must be > 0 (f = 0 is always recorded)");
   return s;
+}
+
+LandscapeSummary landscape_summary(const ProbeTable& table) {
+  // columns(): step, factor, loss, distance, grad_change, grad_change_per_distance; a step's rows
+  // are consecutive (after_backward appends them together).
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  double sum_var = 0, sum_change = 0, sum_beta = 0;
+  std::size_t steps = 0, beta_steps = 0;
+  for (std::size_t r = 0; r < table.rows.size();) {
+    const double step = table.rows[r][0];
+    const double inf = std::numeric_limits<double>::infinity();
+    double lo = inf, hi = -inf, change = -inf, beta = -inf;
+    for (; r < table.rows.size() && table.rows[r][0] == step; ++r) {
+      const auto& row = table.rows[r];
+      lo = std::min(lo, row[2]);
+      hi = std::max(hi, row[2]);
+      change = std::max(change, row[4]);
+      if (std::isfinite(row[5])) beta = std::max(beta, row[5]);
+    }
+    if (step <= 1) continue;
+    sum_var += hi - lo;
+    sum_change += change;
+    ++steps;
+    if (std::isfinite(beta)) {
+      sum_beta += beta;
+      ++beta_steps;
+    }
+  }
+  const auto mean = [nan](double sum, std::size_t n) { return n > 0 ? sum / static_cast<double>(n) : nan; };
+  return {mean(sum_var, steps), mean(sum_change, steps), mean(sum_beta, beta_steps)};
+}
+
+std::vector<std::pair<std::string, double>> Landscape::results() const {
+  const LandscapeSummary s = landscape_summary(table_);
+  return {{"landscape_mean_loss_variation", s.mean_loss_variation},
+          {"landscape_mean_grad_change", s.mean_grad_change},
+          {"landscape_mean_beta", s.mean_beta}};
 }
 
 Landscape::Landscape(Network& net, Settings settings) : net_(net), settings_(std::move(settings)) {

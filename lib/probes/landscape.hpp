@@ -46,6 +46,18 @@ std::vector<LandscapePoint> landscape_along_gradient(const std::vector<double>& 
                                                      double lr, const std::vector<double>& factors,
                                                      const LossAndGradFn& loss_and_grad);
 
+// The run-level summary of a landscape table (runs.csv, where claims read it): per recorded step
+// > 1 (step 1 is the initialization's transient), the loss variation max_f L_f - min_f L_f (f = 0
+// included), the largest gradient change max_f ||g_f - g|| and the effective beta-smoothness
+// max_f ||g_f - g|| / ||w_f - w||, each averaged over those steps (NaN cells left out of a max;
+// NaN when no step counts). The same numbers as scripts/plot.py's landscape table.
+struct LandscapeSummary {
+  double mean_loss_variation = 0;
+  double mean_grad_change = 0;
+  double mean_beta = 0;
+};
+LandscapeSummary landscape_summary(const ProbeTable& table);
+
 class Landscape : public Probe {
  public:
   static constexpr const char* kName = "landscape";
@@ -60,11 +72,21 @@ class Landscape : public Probe {
   static std::vector<std::string> columns() {
     return {"step", "factor", "loss", "distance", "grad_change", "grad_change_per_distance"};
   }
+  static std::vector<ProbeResultColumn> result_columns() {
+    return {{"landscape_mean_loss_variation",
+             "max_f L_f - min_f L_f along the gradient, averaged over recorded steps > 1 (landscape probe)"},
+            {"landscape_mean_grad_change",
+             "max_f ||g_f - g|| (gradient predictiveness), averaged over recorded steps > 1 (landscape probe)"},
+            {"landscape_mean_beta",
+             "max_f ||g_f - g|| / ||w_f - w|| (effective beta-smoothness), averaged over recorded steps > 1 "
+             "(landscape probe)"}};
+  }
 
   Landscape(Network& net, Settings settings);
   std::string name() const override { return kName; }
   const ProbeTable& table() const override { return table_; }
   void after_backward(StepContext& ctx) override;
+  std::vector<std::pair<std::string, double>> results() const override;
 
  private:
   Network& net_;

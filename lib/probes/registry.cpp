@@ -72,14 +72,14 @@ const std::vector<ProbeKind>& kinds() {
          return std::make_unique<ScaleInvariance>(s.net, s.train, s.test, s.train_config,
                                                   ScaleInvariance::read(r, hidden_plan(s), s.train_config));
        }},
-      {Ics::kName, Ics::kSummary, Ics::columns(), {},
+      {Ics::kName, Ics::kSummary, Ics::columns(), Ics::result_columns(),
        [](SettingsReader& r, const ModelConfig& m, const TrainConfig&, const ProbeNetwork& n) {
          Ics::read(r, hidden_plan(m, n));
        },
        [](SettingsReader& r, const ProbeSetup& s) -> std::unique_ptr<Probe> {
          return std::make_unique<Ics>(s.net, Ics::read(r, hidden_plan(s)));
        }},
-      {Landscape::kName, Landscape::kSummary, Landscape::columns(), {},
+      {Landscape::kName, Landscape::kSummary, Landscape::columns(), Landscape::result_columns(),
        [](SettingsReader& r, const ModelConfig&, const TrainConfig&, const ProbeNetwork&) { Landscape::read(r); },
        [](SettingsReader& r, const ProbeSetup& s) -> std::unique_ptr<Probe> {
          return std::make_unique<Landscape>(s.net, Landscape::read(r));

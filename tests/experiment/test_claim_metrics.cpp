@@ -71,7 +71,9 @@ TEST_CASE("claim metrics, summary and compare metrics derive from runs.csv's one
   CHECK(all.back() == probe_columns.back().name);
   for (const auto& c : probe_columns) CHECK(has(claimable, c.name));
   for (const char* name : {"unit_ablation_mean_spearman", "scale_invariance_batch_stats_max_rel",
-                           "scale_invariance_eval_max_rel", "inference_cost_ms", "inference_cost_folded_ms"})
+                           "scale_invariance_eval_max_rel", "ics_mean_rel_diff", "ics_mean_cosine",
+                           "landscape_mean_loss_variation", "landscape_mean_grad_change", "landscape_mean_beta",
+                           "inference_cost_ms", "inference_cost_folded_ms"})
     CHECK(has(claimable, name));
 }
 
