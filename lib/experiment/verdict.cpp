@@ -20,16 +20,17 @@ namespace {
 
 std::string where_text(const Claim& claim) {
   std::string out;
-  for (const auto& [key, value] : claim.where) out += (out.empty() ? "" : ", ") + key + "=" + csv_cell(value);
+  for (const auto& [key, value] : claim.where) out += (out.empty() ? "" : ", ") + key + "=" + csv_text(value);
   return out;
 }
 
 std::string md_number(double value) { return std::isfinite(value) ? fmt::format("{:.4g}", value) : ""; }
 
-// The claim's `where` as runs.csv cells.
+// The claim's `where` as runs.csv cells (their text as read back, unescaped: an object-valued key's
+// cell is its JSON, which holds quotes).
 std::vector<std::pair<std::string, std::string>> where_cells(const Claim& claim) {
   std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& [key, value] : claim.where) out.emplace_back(key, csv_cell(value));
+  for (const auto& [key, value] : claim.where) out.emplace_back(key, csv_text(value));
   return out;
 }
 
@@ -53,14 +54,14 @@ std::vector<ClaimResult> judge_claims(const CsvTable& runs, const std::vector<Cl
   std::vector<std::string> refused;
   for (const auto& claim : claims)
     if (auto problem = test_selection_problem(runs_where(runs, where_cells(claim)), claim.metric, claim.key,
-                                              {csv_cell(claim.a), csv_cell(claim.b)}))
+                                              {csv_text(claim.a), csv_text(claim.b)}))
       refused.push_back("claim '" + claim.id + "': " + *problem);
   if (!refused.empty()) throw ConfigError(std::move(refused));
   std::vector<ClaimResult> results;
   for (const auto& claim : claims) {
     ClaimResult r{claim, {}, 0, 0, 0, 0, Verdict::Inconclusive, ""};
     try {
-      const Comparison comparison{claim.metric, claim.key,      csv_cell(claim.a), csv_cell(claim.b),
+      const Comparison comparison{claim.metric, claim.key,      csv_text(claim.a), csv_text(claim.b),
                                   std::vector<std::string>{}, claim.diverged_as, claim.relative, where_cells(claim)};
       const auto table = compare_runs(runs, comparison);
       r.result = table.rows.at(0).result;
@@ -89,7 +90,7 @@ std::string verdict_csv(const std::vector<ClaimResult>& results) {
   for (const auto& r : results) {
     const auto& c = r.claim;
     out += csv_line({csv_escape(c.id), csv_escape(c.text), csv_escape(c.metric),
-                     csv_escape(c.key + "=" + csv_cell(c.a)), csv_escape(c.key + "=" + csv_cell(c.b)),
+                     csv_escape(c.key + "=" + csv_text(c.a)), csv_escape(c.key + "=" + csv_text(c.b)),
                      csv_escape(where_text(c)), to_string(c.expect), csv_number(c.margin),
                      c.relative ? "A / B" : "A - B", std::to_string(r.result.difference.n), csv_number(r.estimate),
                      csv_number(r.ci_low), csv_number(r.ci_high), csv_number(r.result.p), std::to_string(r.excluded),
@@ -110,7 +111,7 @@ std::string verdict_markdown(const std::vector<ClaimResult>& results) {
     if (!r.note.empty()) verdict += " (" + r.note + ")";
     if (r.excluded > 0) verdict += fmt::format(" ({} pairs left out)", r.excluded);
     out += fmt::format("| {}: {} | {}: {} {} {} | {} | {} | {} | {} | {} | {} | {} |\n", c.id, c.text, c.metric,
-                       csv_cell(c.a), c.relative ? "/" : "-", csv_cell(c.b), where_text(c), expected_text(c), d.n,
+                       csv_text(c.a), c.relative ? "/" : "-", csv_text(c.b), where_text(c), expected_text(c), d.n,
                        md_number(r.estimate), ci, md_number(r.result.p), verdict);
   }
   return out;

@@ -30,15 +30,17 @@ std::string csv_measurement(double value) {
   return csv_number(value);
 }
 
-std::string csv_cell(const nlohmann::json& value) {
+std::string csv_text(const nlohmann::json& value) {
   if (value.is_null()) return "";
-  if (value.is_string()) return csv_escape(value.get<std::string>());
+  if (value.is_string()) return value.get<std::string>();
   if (value.is_boolean()) return value.get<bool>() ? "true" : "false";
   if (value.is_number_integer()) return std::to_string(value.get<std::int64_t>());
   if (value.is_number_unsigned()) return std::to_string(value.get<std::uint64_t>());
   if (value.is_number()) return csv_number(value.get<double>());
-  return csv_escape(value.dump());
+  return value.dump();
 }
+
+std::string csv_cell(const nlohmann::json& value) { return csv_escape(csv_text(value)); }
 
 std::string csv_line(const std::vector<std::string>& cells) {
   std::string out;

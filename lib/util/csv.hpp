@@ -18,6 +18,8 @@ std::string csv_number(double value);                    // "" for NaN / inf: no
 // pandas and Python's float() read back, so a loss that overflowed is told apart from no value.
 std::string csv_measurement(double value);
 std::string csv_cell(const nlohmann::json& value);       // null -> "", string escaped, array as JSON text
+// The same cell's text before escaping: what a CsvTable read back holds (to match cells by value).
+std::string csv_text(const nlohmann::json& value);
 std::string csv_line(const std::vector<std::string>& cells);  // cells already escaped; adds '\n'
 
 struct CsvTable {

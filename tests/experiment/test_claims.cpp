@@ -6,6 +6,7 @@
 
 #include "config_test_util.hpp"
 #include "experiment/verdict.hpp"
+#include "util/csv.hpp"
 
 using namespace bnlab;
 using bnlab::testing::config_with;
@@ -144,4 +145,28 @@ TEST_CASE("verdicts from a runs.csv: where restricts, pairs by seed, notes what 
   CHECK(unpaired[1].verdict == Verdict::Inconclusive);
   CHECK_THAT(unpaired[1].note, Contains("unpaired: no run with model.norm=batch and optimizer.lr=1, train.seed=1 "
                                         "(its partner is run c1) (and 1 more)"));
+}
+
+TEST_CASE("a claim's where on an object-valued key matches the runs.csv cell as read back", "[claims]") {
+  // runs.csv holds a swept object as its JSON, quoted and with doubled quotes in the file; read
+  // back, the cell is the JSON text again. The where must match that text, not the escaped one.
+  const auto claims = parse_experiment(config_with(R"("sweep": {"model.norm": ["none", "batch"],
+      "init": [{"scheme": "normal", "std": 1.0}, {"scheme": "he"}], "train.seed": [1, 2]},
+      "claims": [{"id": "big_init", "claim": "c", "metric": "final_test_acc",
+                  "compare": {"model.norm": ["batch", "none"]}, "where": {"init": {"std": 1.0, "scheme": "normal"}},
+                  "expect": "greater", "margin": 0.05}])"),
+                                       "t.json")
+                          .claims;
+  const std::string big = csv_cell(nlohmann::json{{"scheme", "normal"}, {"std", 1.0}});
+  const std::string he = csv_cell(nlohmann::json{{"scheme", "he"}});
+  REQUIRE(big.front() == '"');  // escaped in the file
+  const CsvTable runs = parse_csv("run_id,status,model.norm,init,train.seed,final_test_acc\n"
+                                  "a1,ok,none," + big + ",1,0.10\n" + "b1,ok,batch," + big + ",1,0.80\n" +
+                                  "a2,ok,none," + big + ",2,0.12\n" + "b2,ok,batch," + big + ",2,0.84\n" +
+                                  "c1,ok,none," + he + ",1,0.85\n" + "d1,ok,batch," + he + ",1,0.86\n");
+  const auto results = judge_claims(runs, claims);
+  REQUIRE(results.size() == 1);
+  CHECK(results[0].result.difference.n == 2);
+  CHECK(results[0].result.difference.mean == Approx(0.71));
+  CHECK_THAT(verdict_markdown(results), Contains(R"(| init={"scheme":"normal","std":1.0} |)"));
 }
