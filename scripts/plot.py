@@ -9,7 +9,7 @@ final_test_acc) against a numeric swept key (--x), one line per value of another
 per value of a third (--facets), mean and 95% Student-t interval over seeds. Keys left out are taken
 from the swept keys in runs.csv's order (the seed is averaged over); giving any of these options draws the
 generic figure for a study too. Writes <name>.png and a summary <name>.md (the numbers the docs
-quote) into --out (default: RESULTS_DIR).
+quote, then the claims' verdicts from verdict.md when there is one) into --out (default: RESULTS_DIR).
 
 Uses Debian's python3 with matplotlib and pandas (scripts/setup.sh installs them) and the
 bnlab binary ($BNLAB, else build/bnlab, else PATH) for its config schema and `bnlab summary`.
@@ -57,6 +57,11 @@ def main():
     else:
         options["metric"] = options["metric"] or "final_test_acc"
         summary = plot_generic(name, results, runs, metrics, out, **options)
+    # Every figure's summary ends with the claims' verdicts when the experiment has them (`bnlab run`
+    # or `bnlab verdict` wrote verdict.md), so the numbers and the verdicts are read side by side.
+    verdict = results / "verdict.md"
+    if verdict.exists():
+        summary += "\n## Verdicts (`bnlab verdict`)\n\n" + verdict.read_text()
     (out / f"{name}.md").write_text(summary)
     print(f"wrote {out / (name + '.png')} and {out / (name + '.md')}", file=sys.stderr)
 

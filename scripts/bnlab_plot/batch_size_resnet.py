@@ -2,7 +2,7 @@
 and the small CNN, one row each) under two lr policies, the test error of BN with its EMA, precise
 and batch statistics, and the mechanism by depth (error of mini-batch statistics, gap between the
 EMA and the precise population statistics). Means and 95% Student-t intervals over seeds come from
-`bnlab summary`; the claims' verdicts from `bnlab verdict` (verdict.md)."""
+`bnlab summary`; plot.py appends the claims' verdicts (verdict.md)."""
 import matplotlib.pyplot as plt
 import pandas as pd
 
@@ -179,7 +179,4 @@ def plot_batch_size_resnet(results, runs, metrics, out):
                  "right: BN's statistics and the EMA-vs-precise gap by depth")
     fig.tight_layout()
     fig.savefig(out / f"{name}.png", dpi=90)
-    verdict = results / "verdict.md"
-    if verdict.exists():
-        text += "## Verdicts (`bnlab verdict`)\n\n" + verdict.read_text() + "\n"
     return text

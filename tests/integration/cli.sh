@@ -85,12 +85,14 @@ diff <(column "$tmp/int/kill/runs.csv" run_id) "$tmp/plan_ids" >/dev/null || fai
 pass "SIGINT gives 130 and the rerun completes the plan"
 
 # --- --jobs 2 against --jobs 1 (one thread per run in both, so the numbers are bit-identical).
-# Runs of about a second: a child process pays ~0.1-0.2 s to start (oneDNN kernels, data).
+# Runs of about a third of a second: a child process pays ~0.1-0.2 s to start (oneDNN kernels,
+# data), so the printed ratio includes that start-up; the speed-up itself is measured by bnlab bench
+# and the studies, not here (this script shares the cores with the sanitized build).
 cat >"$tmp/speed.json" <<'JSON'
 {"name": "speed",
  "data": {"dataset": "synthetic", "train_size": 2000, "test_size": 500},
  "model": {"arch": "mlp", "hidden": [100, 100, 100], "norm": "batch"},
- "train": {"batch_size": 60, "steps": 1000, "eval_every": 250},
+ "train": {"batch_size": 60, "steps": 300, "eval_every": 100},
  "sweep": {"train.seed": [1, 2, 3, 4, 5, 6, 7, 8]}}
 JSON
 elapsed() {

@@ -106,5 +106,10 @@ print(' '.join(keys))" "$tmp/resolved.json"); do
   BNLAB=$BNLAB /usr/bin/python3 scripts/plot.py "$dir" 2>"$tmp/plot.err" || { cat "$tmp/plot.err" >&2; fail "plot.py $dir"; }
   [[ $(stat -c %s "$dir/$name.png") -gt 20000 ]] || fail "$dir/$name.png: missing or too small"
   [[ -s "$dir/$name.md" ]] || fail "$dir/$name.md: missing"
+  # a study with claims: bnlab run judged them, and the summary ends with that verdict table
+  if python3 -c "import json, sys; sys.exit(not json.load(open(sys.argv[1])).get('claims'))" "$tmp/resolved.json"; then
+    [[ -s "$dir/verdict.md" ]] || fail "$dir/verdict.md: missing (the config has claims)"
+    grep -q "^## Verdicts" "$dir/$name.md" || fail "$dir/$name.md: no verdict table"
+  fi
   pass "$name: $rows shortened runs, CSV columns, $name.png"
 done

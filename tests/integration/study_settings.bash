@@ -4,8 +4,9 @@
 
 # study_args NAME BNLAB: sets the array `study_args` to the `bnlab run` arguments that shorten
 # study NAME (configs/studies/NAME.json): a Fashion-MNIST subset, 60 steps, one seed, the probes
-# every 20 steps, and where the shortened plan still has more than 16 runs one shard of about 12
-# (every N-th run of it, so several norms and batch sizes still reach plot.py).
+# every 20 steps, and where the shortened plan still has more than 8 runs one shard of about 6
+# (every N-th run of it, so several norms and batch sizes still reach plot.py). These runs are most
+# of the integration tests' CPU, which shares the cores with the sanitized build in scripts/test.sh.
 study_args() {
   local name=$1 bnlab=$2 planned
   study_args=(--set data.train_size=1200 --set data.test_size=500 --set train.steps=60 --set train.eval_every=20
@@ -21,6 +22,6 @@ study_args() {
     overhead) study_args+=(--set probes.inference_cost.repeats=3 --set 'sweep.train.batch_size=[2,32]') ;;
   esac
   planned=$(($("$bnlab" plan "configs/studies/$name.json" "${study_args[@]}" | wc -l) - 1))
-  ((planned > 16)) && study_args+=(--shard "0/$(((planned + 11) / 12))")
+  ((planned > 8)) && study_args+=(--shard "0/$(((planned + 5) / 6))")
   return 0
 }
