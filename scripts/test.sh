@@ -9,7 +9,7 @@
 #      studies.sh: every study config, shortened, through plot.py; docs.sh: README vs the code;
 #      deps.sh: check_deps.sh catches each kind of forbidden include)
 #   3. the same Catch2 suite under AddressSanitizer + UndefinedBehaviorSanitizer (clang, build-asan/)
-#   4. the config fuzzer (tests/fuzz/) for 60 s from a corpus of the repo's own configs and the
+#   4. the config fuzzer (tests/fuzz/), two processes for 30 s each, from a corpus of the repo's own configs and the
 #      hostile seeds of tests/fuzz/make_corpus.py, from the same sanitized build (the library there
 #      is also instrumented for libFuzzer's coverage); a crash, hang (10 s), 1.5 GB of memory, a
 #      256 MB allocation, a leak or a sanitizer report fails
@@ -52,17 +52,29 @@ stage "ASan + UBSan unit tests"
 (cd build-asan && ASAN_OPTIONS=abort_on_error=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1 \
    ctest --output-on-failure -j "$jobs")
 
-stage "Fuzzing config parsing (60 s)"
+stage "Fuzzing config parsing (2 x 30 s)"
 corpus=$(mktemp -d)
 trap 'rm -rf "$corpus" "$integration_log"' EXIT
 shopt -s nullglob
 cp configs/*.json configs/studies/*.json "$corpus"/
 shopt -u nullglob
 tests/fuzz/make_corpus.py "$corpus"  # inputs at the limits: deep nesting, 256 KiB, big sweeps
-mkdir -p build-asan/artifacts
+mkdir -p build-asan/artifacts "$corpus/1" "$corpus/2"
+find "$corpus" -maxdepth 1 -type f -exec cp -t "$corpus/1" {} + -exec cp -t "$corpus/2" {} +
+# One libFuzzer process per core, 30 s each, with different seeds and corpus copies (each adds the
+# inputs it finds to its own): 60 s of fuzzing in 30 s of wall time. Either failing fails the suite.
 # -max_len: past the 256 KiB config limit (libFuzzer's default is 4 KB, or the largest seed);
 # -timeout/-rss_limit_mb/-malloc_limit_mb: an input that is slow or memory-hungry is a bug too.
-UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 build-asan/bnlab_fuzz_config -max_total_time=60 -timeout=10 \
-  -max_len=270000 -rss_limit_mb=1536 -malloc_limit_mb=256 \
-  -artifact_prefix=build-asan/artifacts/ -print_final_stats=1 "$corpus"
+fuzz() {
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 build-asan/bnlab_fuzz_config -max_total_time=30 -timeout=10 \
+    -max_len=270000 -rss_limit_mb=1536 -malloc_limit_mb=256 -seed="$1" \
+    -artifact_prefix=build-asan/artifacts/ -print_final_stats=1 "$corpus/$1" >"$corpus/fuzz$1.log" 2>&1
+}
+fuzz 1 & fuzz_pid1=$!
+fuzz 2 & fuzz_pid2=$!
+fuzz_status=0
+wait $fuzz_pid1 || fuzz_status=1
+wait $fuzz_pid2 || fuzz_status=1
+for n in 1 2; do echo "-- fuzzer $n:"; tail -n 25 "$corpus/fuzz$n.log"; done
+[[ $fuzz_status -eq 0 ]] || { echo "fuzzing found a failure (inputs in build-asan/artifacts/); whole logs:"; cat "$corpus"/fuzz*.log; exit 1; }
 stage "all tests passed"
