@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates the generated parts of docs/ from the code: the config reference (`bnlab schema`).
+# Regenerates the generated parts of the docs: the config reference in docs/config.md (`bnlab schema`)
+# and README's verdict block (scripts/readme_verdicts.py, from the committed docs/figures/*.md).
 #   scripts/update_docs.sh [path/to/bnlab]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,4 +13,13 @@ text = open("docs/config.md").read()
 head, rest = text.split(begin, 1)
 _, tail = rest.split(end, 1)
 open("docs/config.md", "w").write(head + begin + ref + end + tail)
+PY
+python3 - <<'PY'
+import subprocess
+block = subprocess.run(["python3", "scripts/readme_verdicts.py"], check=True, capture_output=True, text=True).stdout
+begin, end = "<!-- verdicts:begin -->\n", "<!-- verdicts:end -->\n"
+text = open("README.md").read()
+head, rest = text.split(begin, 1)
+_, tail = rest.split(end, 1)
+open("README.md", "w").write(head + begin + block + end + tail)
 PY

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The config reference in docs/config.md must be exactly what the code says (`bnlab schema`); every
+# The config reference in docs/config.md must be exactly what the code says (`bnlab schema`), and
+# README's verdict block what scripts/readme_verdicts.py makes of docs/figures/*.md; every
 # subcommand and run option the code has must appear in README.md or docs/; every relative link of
 # README.md and docs/*.md must resolve (scripts/check_links.py, which must also catch a broken one).
 set -euo pipefail
@@ -9,6 +10,14 @@ expected=$("$bnlab" schema)
 actual=$(sed -n '/<!-- config-reference:begin -->/,/<!-- config-reference:end -->/p' docs/config.md | sed '1d;$d')
 if [[ "$expected" != "$actual" ]]; then
   echo "docs/config.md config reference is out of date: run scripts/update_docs.sh" >&2
+  diff <(echo "$expected") <(echo "$actual") >&2 || true
+  exit 1
+fi
+# README's verdict block is what scripts/readme_verdicts.py makes of the committed docs/figures/*.md
+expected=$(python3 scripts/readme_verdicts.py)
+actual=$(sed -n '/<!-- verdicts:begin -->/,/<!-- verdicts:end -->/p' README.md | sed '1d;$d')
+if [[ "$expected" != "$actual" ]]; then
+  echo "README.md verdict block is out of date: run scripts/update_docs.sh" >&2
   diff <(echo "$expected") <(echo "$actual") >&2 || true
   exit 1
 fi
