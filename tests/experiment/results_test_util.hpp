@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 
@@ -11,6 +12,7 @@
 #include <fstream>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "util/csv.hpp"
 #include "experiment/files.hpp"
@@ -56,6 +58,19 @@ inline std::vector<std::string> csv_column(const std::filesystem::path& file, co
 inline void write_text(const std::filesystem::path& path, const std::string& text) {
   std::filesystem::create_directories(path.parent_path());
   std::ofstream(path, std::ios::binary) << text;
+}
+
+// The run ids of a plan, in plan order.
+inline std::vector<std::string> run_ids(const std::vector<PlannedRun>& plan) {
+  std::vector<std::string> ids;
+  for (const auto& run : plan) ids.push_back(run.run_id);
+  return ids;
+}
+
+// `v` in ascending order: for comparing sets of run ids whose order does not matter.
+inline std::vector<std::string> sorted(std::vector<std::string> v) {
+  std::sort(v.begin(), v.end());
+  return v;
 }
 
 }  // namespace bnlab::testing

@@ -15,6 +15,8 @@
 
 using namespace bnlab;
 using bnlab::testing::csv_column;
+using bnlab::testing::run_ids;
+using bnlab::testing::sorted;
 using bnlab::testing::TempDir;
 using bnlab::testing::test_options;
 using bnlab::testing::tiny_experiment;
@@ -31,17 +33,6 @@ RunClaim claim_of(const std::string& host, long pid, std::int64_t age) {
   claim.pid = pid;
   claim.started = claim.heartbeat = static_cast<std::int64_t>(std::time(nullptr)) - age;
   return claim;
-}
-
-std::vector<std::string> sorted(std::vector<std::string> v) {
-  std::sort(v.begin(), v.end());
-  return v;
-}
-
-std::vector<std::string> ids(const std::vector<PlannedRun>& plan) {
-  std::vector<std::string> out;
-  for (const auto& run : plan) out.push_back(run.run_id);
-  return out;
 }
 
 bool any_claim_left(const fs::path& runs_dir) {
@@ -90,7 +81,7 @@ TEST_CASE("a run claimed by a live process is skipped and untouched, also with -
     CHECK_FALSE(fs::exists(busy / ".metrics.csv.tmp.node7-4242"));
     CHECK(read_status(busy)["status"] == "ok");
     CHECK_FALSE(any_claim_left(runs));
-    CHECK(csv_column(tmp.path() / "tiny" / "runs.csv", "run_id") == ids(plan));
+    CHECK(csv_column(tmp.path() / "tiny" / "runs.csv", "run_id") == run_ids(plan));
   }
 }
 
@@ -118,7 +109,7 @@ TEST_CASE("adding plot.figure to a config reruns nothing and adds no runs.csv co
   const Experiment after = tiny_experiment(R"({"train.seed": [1, 2]})", R"("plot": {"figure": "convergence"})");
   REQUIRE(run_experiment(before, test_options(tmp.path())).exit_status == 0);
   const auto plan = expand(after);
-  CHECK(ids(plan) == ids(expand(before)));
+  CHECK(run_ids(plan) == run_ids(expand(before)));
   // A folder of runs made before and after the key: one config names the figure, one does not.
   const fs::path run_dir = tmp.path() / "tiny" / "runs" / plan[1].run_id;
   write_text(run_dir / "config.json", plan[1].resolved.dump(2) + "\n");
@@ -138,7 +129,7 @@ TEST_CASE("runs.csv holds the plan's runs; collect without a plan merges all and
   CHECK(report.ran.size() == 2);
   CHECK(report.other_plans == 2);
   const fs::path dir = tmp.path() / "tiny";
-  CHECK(csv_column(dir / "runs.csv", "run_id") == ids(expand(new_plan)));
+  CHECK(csv_column(dir / "runs.csv", "run_id") == run_ids(expand(new_plan)));
   CHECK(csv_column(dir / "runs.csv", "optimizer.lr") == std::vector<std::string>{"<missing>", "<missing>"});
 
   const CollectResult all = collect(dir);
@@ -157,5 +148,5 @@ TEST_CASE("runs.csv holds the plan's runs; collect without a plan merges all and
   const CollectResult old_only = collect(dir, only_old);
   CHECK(old_only.runs == 2);
   CHECK(old_only.other_plans == 2);
-  CHECK(csv_column(dir / "runs.csv", "run_id") == ids(expand(old_plan)));
+  CHECK(csv_column(dir / "runs.csv", "run_id") == run_ids(expand(old_plan)));
 }

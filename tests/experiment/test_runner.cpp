@@ -15,6 +15,8 @@
 
 using namespace bnlab;
 using bnlab::testing::csv_column;
+using bnlab::testing::run_ids;
+using bnlab::testing::sorted;
 using bnlab::testing::TempDir;
 using bnlab::testing::test_options;
 using bnlab::testing::tiny_experiment;
@@ -24,17 +26,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::vector<std::string> ids_of(const std::vector<PlannedRun>& plan) {
-  std::vector<std::string> ids;
-  for (const auto& run : plan) ids.push_back(run.run_id);
-  return ids;
-}
-
-std::vector<std::string> sorted(std::vector<std::string> v) {
-  std::sort(v.begin(), v.end());
-  return v;
-}
-
 std::string status_of(const fs::path& run_dir) {
   const json status = read_status(run_dir);
   return status.is_object() ? status.value("status", "?") : "<none>";
@@ -42,7 +33,7 @@ std::string status_of(const fs::path& run_dir) {
 
 // Every run of the plan has a status.json and runs.csv lists them in plan order.
 void check_all_collected(const fs::path& dir, const std::vector<PlannedRun>& plan) {
-  CHECK(csv_column(dir / "runs.csv", "run_id") == ids_of(plan));
+  CHECK(csv_column(dir / "runs.csv", "run_id") == run_ids(plan));
   for (const auto& run : plan) CHECK(fs::exists(dir / "runs" / run.run_id / "status.json"));
 }
 
@@ -134,7 +125,7 @@ TEST_CASE("a rerun skips finished runs, and force reruns them all", "[runner]") 
   options.force = true;
   const auto forced = run_experiment(e, options);
   CHECK(forced.exit_status == 0);
-  CHECK(sorted(forced.ran) == sorted(ids_of(expand(e))));
+  CHECK(sorted(forced.ran) == sorted(run_ids(expand(e))));
   check_all_collected(tmp.path() / "tiny", expand(e));
 }
 
@@ -263,12 +254,12 @@ TEST_CASE("the shards of a plan are disjoint and together are the whole plan", "
     for (std::size_t k = 0; k < n; ++k) {
       const auto shard = select_shard(plan, Shard{k, n});
       for (const auto& run : shard) CHECK(run.index % n == k);
-      for (const auto& id : ids_of(shard)) all.push_back(id);
+      for (const auto& id : run_ids(shard)) all.push_back(id);
     }
     CHECK(all.size() == plan.size());  // no run twice
-    CHECK(sorted(all) == sorted(ids_of(plan)));
+    CHECK(sorted(all) == sorted(run_ids(plan)));
   }
-  CHECK(ids_of(select_shard(plan, std::nullopt)) == ids_of(plan));
+  CHECK(run_ids(select_shard(plan, std::nullopt)) == run_ids(plan));
 }
 
 TEST_CASE("shard K/N parsing: 0 <= K < N", "[runner][shard]") {
