@@ -37,7 +37,7 @@ class AddOneSide : public Layer {
 
 // Values at least 0.5 from zero, so with the small other summand a +-0.01 step never crosses the
 // ReLU's kink in a + b.
-std::vector<float> away_from_zero(std::size_t n, Rng& rng) {
+std::vector<float> signed_half_to_two(std::size_t n, Rng& rng) {
   std::vector<float> out(n);
   for (auto& v : out) v = static_cast<float>((rng.uniform(0.0, 1.0) < 0.5 ? -1 : 1) * rng.uniform(0.5, 2.0));
   return out;
@@ -91,7 +91,7 @@ TEST_CASE("add sums two tensors, applies its ReLU, and hands both the gradient",
 
 TEST_CASE("add gradients match finite differences", "[layers][add][gradcheck]") {
   test::GradCheckOptions options;
-  options.make_src = away_from_zero;
+  options.make_src = signed_half_to_two;
   for (const bool relu : {false, true})
     for (const int side : {0, 1}) {
       INFO("relu " << relu << " side " << side);

@@ -18,8 +18,8 @@ struct Case {
 };
 
 // Naive average pooling over row-major nchw data and its gradient for dy, in double.
-void reference(const Case& tc, const std::vector<float>& x, const std::vector<float>& dy, std::vector<double>& y,
-               std::vector<double>& dx) {
+void avg_pool_reference(const Case& tc, const std::vector<float>& x, const std::vector<float>& dy,
+                        std::vector<double>& y, std::vector<double>& dx) {
   const auto kh = tc.k ? tc.k : tc.h, kw = tc.k ? tc.k : tc.w, s = tc.k ? tc.s : 1;
   const auto oh = (tc.h - kh) / s + 1, ow = (tc.w - kw) / s + 1;
   y.assign(static_cast<std::size_t>(tc.n * tc.c * oh * ow), 0.0);
@@ -63,7 +63,7 @@ TEST_CASE("avg_pool and global_avg_pool match naive loops", "[layers][avg_pool]"
     const Tensor& dst = pool->forward(src, Mode::train);
     const auto dy = test::random_normal(static_cast<std::size_t>(dst.numel()), 6);
     std::vector<double> y, dx;
-    reference(tc, x, dy, y, dx);
+    avg_pool_reference(tc, x, dy, y, dx);
     const auto oh = tc.k ? (tc.h - tc.k) / tc.s + 1 : 1, ow = tc.k ? (tc.w - tc.k) / tc.s + 1 : 1;
     REQUIRE(dst.dims() == Dims{tc.n, tc.c, oh, ow});
     CHECK(dst.desc() == desc4(tc.n, tc.c, oh, ow, tc.layout));  // the src layout is kept

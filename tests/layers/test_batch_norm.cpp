@@ -17,13 +17,13 @@ using tag = dnnl::memory::format_tag;
 namespace {
 
 // Naive BN over row-major (N, C, S) data (S = H*W, 1 for 2-D), in double.
-struct Reference {
+struct BatchNormReference {
   std::vector<double> mean, var, y, dx, dgamma, dbeta;
 };
-Reference reference(const std::vector<float>& x, const std::vector<float>& gamma, const std::vector<float>& beta,
-                    const std::vector<float>& dy, std::int64_t n, std::int64_t c, std::int64_t s,
-                    double eps, bool relu) {
-  Reference r;
+BatchNormReference batch_norm_reference(const std::vector<float>& x, const std::vector<float>& gamma,
+                                        const std::vector<float>& beta, const std::vector<float>& dy, std::int64_t n,
+                                        std::int64_t c, std::int64_t s, double eps, bool relu) {
+  BatchNormReference r;
   r.mean.assign(c, 0);
   r.var.assign(c, 0);
   r.y.assign(x.size(), 0);
@@ -128,7 +128,7 @@ TEST_CASE("batch_norm matches a naive reference in every layout", "[layers][batc
     const Tensor& diff_src = bn.backward(diff_dst);
     CHECK(diff_src.desc() == md);
 
-    const auto ref = reference(x, gamma, beta, dy, tc.n, tc.c, s, 1e-5, tc.relu);
+    const auto ref = batch_norm_reference(x, gamma, beta, dy, tc.n, tc.c, s, 1e-5, tc.relu);
     check_close(dst.to_vector(), ref.y, 1e-4);
     check_close(diff_src.to_vector(), ref.dx, 1e-4);
     check_close(bn.gamma().grad.to_vector(), ref.dgamma, 1e-3);
@@ -217,9 +217,9 @@ TEST_CASE("batch_norm in eval_batch_stats mode normalizes like training and chan
 
       // eval_batch_stats on b equals what training on b gives, against the reference.
       const auto y = bn.forward(b, Mode::eval_batch_stats).to_vector();
-      const auto ref = reference(b.to_vector(), bn.gamma().value.to_vector(), bn.beta().value.to_vector(),
-                                 std::vector<float>(n, 0.0f), md.dims()[0], md.dims()[1],
-                                 md.dims().size() == 4 ? md.dims()[2] * md.dims()[3] : 1, 1e-5, relu);
+      const auto ref = batch_norm_reference(b.to_vector(), bn.gamma().value.to_vector(), bn.beta().value.to_vector(),
+                                            std::vector<float>(n, 0.0f), md.dims()[0], md.dims()[1],
+                                            md.dims().size() == 4 ? md.dims()[2] * md.dims()[3] : 1, 1e-5, relu);
       check_close(y, ref.y, 1e-4);  // to_vector() is row-major, like the reference
 
       // ...and disturbed nothing: running statistics, the saved batch statistics, the backward.

@@ -19,14 +19,15 @@ using tag = dnnl::memory::format_tag;
 namespace {
 
 // Naive batch renorm over row-major (N, C, S) data, in double.
-struct Reference {
+struct BatchRenormReference {
   std::vector<double> y, dx, dgamma, dbeta, r, d, rmean, rvar;
 };
-Reference reference(const std::vector<float>& x, const std::vector<float>& gamma, const std::vector<float>& beta,
-                    const std::vector<float>& dy, const std::vector<float>& rmean, const std::vector<float>& rvar,
-                    std::int64_t n, std::int64_t c, std::int64_t s, double rmax, double dmax, double eps,
-                    double momentum) {
-  Reference out;
+BatchRenormReference batch_renorm_reference(const std::vector<float>& x, const std::vector<float>& gamma,
+                                            const std::vector<float>& beta, const std::vector<float>& dy,
+                                            const std::vector<float>& rmean, const std::vector<float>& rvar,
+                                            std::int64_t n, std::int64_t c, std::int64_t s, double rmax, double dmax,
+                                            double eps, double momentum) {
+  BatchRenormReference out;
   out.y.assign(x.size(), 0);
   out.dx.assign(x.size(), 0);
   out.dgamma.assign(c, 0);
@@ -150,7 +151,7 @@ TEST_CASE("batch_renorm matches a naive reference in every layout", "[layers][ba
     const Tensor& diff_src = rn.backward(diff_dst);
     CHECK(diff_src.desc() == md);
 
-    const auto ref = reference(x, gamma, beta, dy, rmean, rvar, tc.n, tc.c, s, 1.5, 0.5, 1e-5, 0.3);
+    const auto ref = batch_renorm_reference(x, gamma, beta, dy, rmean, rvar, tc.n, tc.c, s, 1.5, 0.5, 1e-5, 0.3);
     int clipped = 0, free = 0;
     for (std::int64_t ch = 0; ch < tc.c; ++ch) {
       const bool r_clipped = std::abs(ref.r[ch] - 1.5) < 1e-9 || std::abs(ref.r[ch] - 1 / 1.5) < 1e-9;
@@ -258,8 +259,8 @@ TEST_CASE("batch_renorm does not backpropagate through r and d", "[layers][batch
   Tensor diff = Tensor::plain({n, c});
   diff.from_vector(dy);
   const auto dx = rn.backward(diff).to_vector();
-  const auto ref = reference(x, std::vector<float>(c, 1.0f), std::vector<float>(c, 0.0f), dy, rm, rv, n, c, 1, 1e6,
-                             1e6, 1e-5, 0.0);
+  const auto ref = batch_renorm_reference(x, std::vector<float>(c, 1.0f), std::vector<float>(c, 0.0f), dy, rm, rv, n, c,
+                                          1, 1e6, 1e6, 1e-5, 0.0);
   check_close(dx, ref.dx, 1e-5);
   double gap = 0;
   for (std::int64_t i = 0; i < n; ++i)
@@ -311,9 +312,9 @@ TEST_CASE("batch_renorm in eval_batch_stats mode uses the training formula and c
     const auto r = rn.r(), d = rn.d();
 
     const auto y = rn.forward(b, Mode::eval_batch_stats).to_vector();
-    const auto ref = reference(b.to_vector(), rn.gamma().value.to_vector(), rn.beta().value.to_vector(),
-                               std::vector<float>(n, 0.0f), rmean, rvar, md.dims()[0], c,
-                               md.dims().size() == 4 ? 9 : 1, 1.5, 0.5, 1e-5, 0.2);
+    const auto ref = batch_renorm_reference(b.to_vector(), rn.gamma().value.to_vector(), rn.beta().value.to_vector(),
+                                            std::vector<float>(n, 0.0f), rmean, rvar, md.dims()[0], c,
+                                            md.dims().size() == 4 ? 9 : 1, 1.5, 0.5, 1e-5, 0.2);
     check_close(y, ref.y, 1e-4);
     CHECK(rn.running_mean().to_vector() == rmean);
     CHECK(rn.running_var().to_vector() == rvar);

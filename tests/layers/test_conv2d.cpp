@@ -23,12 +23,12 @@ struct Shape {
 };
 
 // Naive strided convolution and its gradients over row-major nchw / oihw data, in double.
-struct Reference {
+struct Conv2dReference {
   std::vector<double> y, dx, dw, db;
 };
-Reference reference(const Shape& s, const std::vector<float>& x, const std::vector<float>& w,
-                    const std::vector<float>& b, const std::vector<float>& dy) {
-  Reference r;
+Conv2dReference conv2d_reference(const Shape& s, const std::vector<float>& x, const std::vector<float>& w,
+                                 const std::vector<float>& b, const std::vector<float>& dy) {
+  Conv2dReference r;
   const auto oh = s.oh(), ow = s.ow();
   r.y.assign(s.n * s.out * oh * ow, 0);
   r.dx.assign(x.size(), 0);
@@ -90,7 +90,7 @@ TEST_CASE("conv2d forward and backward match naive loops", "[layers][conv2d]") {
     const auto md = desc4(s.n, s.in, s.h, s.w, tc.layout);
     Tensor src(md);
     src.from_vector(x);
-    const auto ref = reference(s, x, w, b, dy);
+    const auto ref = conv2d_reference(s, x, w, b, dy);
 
     const Tensor& dst = conv.forward(src, Mode::train);
     CHECK(dst.dims() == Dims{s.n, s.out, s.oh(), s.ow()});

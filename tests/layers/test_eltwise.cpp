@@ -28,7 +28,7 @@ double slope(const std::string& act, double x) {
 }
 
 // Standard normal values pushed at least 0.1 away from 0 (ReLU's kink).
-std::vector<float> away_from_zero(std::size_t n, Rng& rng) {
+std::vector<float> normal_away_from_zero(std::size_t n, Rng& rng) {
   std::vector<float> out(n);
   for (auto& v : out) {
     const double x = rng.normal();
@@ -77,7 +77,7 @@ TEST_CASE("eltwise gradients match finite differences", "[layers][eltwise][gradc
       INFO(act << " on " << to_string(md.dims()));
       Eltwise layer(act);
       test::GradCheckOptions opt;
-      opt.make_src = away_from_zero;
+      opt.make_src = normal_away_from_zero;
       test::check_layer_gradients(layer, md, opt);
     }
   }

@@ -27,13 +27,14 @@ GhostBatchNormOptions ghost_config(std::int64_t g, double momentum = 0.1) {
 }
 
 // Naive ghost BN over row-major (N, C, S) data in double: BN per chunk of g samples.
-struct Reference {
+struct GhostBatchNormReference {
   std::vector<double> y, dx, dgamma, dbeta, rmean, rvar;
 };
-Reference reference(const std::vector<float>& x, const std::vector<float>& gamma, const std::vector<float>& beta,
-                    const std::vector<float>& dy, std::int64_t n, std::int64_t c, std::int64_t s, std::int64_t g,
-                    double eps, double momentum) {
-  Reference out;
+GhostBatchNormReference ghost_batch_norm_reference(const std::vector<float>& x, const std::vector<float>& gamma,
+                                                   const std::vector<float>& beta, const std::vector<float>& dy,
+                                                   std::int64_t n, std::int64_t c, std::int64_t s, std::int64_t g,
+                                                   double eps, double momentum) {
+  GhostBatchNormReference out;
   out.y.assign(x.size(), 0);
   out.dx.assign(x.size(), 0);
   out.dgamma.assign(c, 0);
@@ -127,7 +128,7 @@ TEST_CASE("ghost_batch matches a naive reference in every layout", "[layers][gho
     diff_dst.from_vector(dy);
     const Tensor& diff_src = gbn.backward(diff_dst);
     CHECK(diff_src.desc() == md);
-    const auto ref = reference(x, gamma, beta, dy, tc.n, tc.c, s, tc.g, 1e-5, 0.3);
+    const auto ref = ghost_batch_norm_reference(x, gamma, beta, dy, tc.n, tc.c, s, tc.g, 1e-5, 0.3);
     check_close(dst.to_vector(), ref.y, 1e-4);
     check_close(diff_src.to_vector(), ref.dx, 1e-4);
     check_close(gbn.gamma().grad.to_vector(), ref.dgamma, 1e-3);
@@ -229,8 +230,9 @@ TEST_CASE("ghost_batch in eval_batch_stats mode uses per-ghost-batch statistics 
     gbn.forward(a, Mode::train);
     const auto rmean = gbn.running_mean().to_vector(), rvar = gbn.running_var().to_vector();
     const auto y = gbn.forward(b, Mode::eval_batch_stats).to_vector();
-    const auto ref = reference(b.to_vector(), gbn.gamma().value.to_vector(), gbn.beta().value.to_vector(),
-                               std::vector<float>(n, 0.0f), md.dims()[0], c, s, 2, 1e-5, 0.1);
+    const auto ref =
+        ghost_batch_norm_reference(b.to_vector(), gbn.gamma().value.to_vector(), gbn.beta().value.to_vector(),
+                                   std::vector<float>(n, 0.0f), md.dims()[0], c, s, 2, 1e-5, 0.1);
     check_close(y, ref.y, 1e-4);
     CHECK(gbn.running_mean().to_vector() == rmean);
     CHECK(gbn.running_var().to_vector() == rvar);

@@ -24,13 +24,13 @@ using tag = dnnl::memory::format_tag;
 namespace {
 
 // Naive group norm over row-major (N, C, S) data (S = H*W, 1 for 2-D), in double.
-struct Reference {
+struct GroupNormReference {
   std::vector<double> y, dx, dgamma, dbeta;
 };
-Reference reference(const std::vector<float>& x, const std::vector<float>& gamma, const std::vector<float>& beta,
-                    const std::vector<float>& dy, std::int64_t n, std::int64_t c, std::int64_t s,
-                    std::int64_t group_size, double eps) {
-  Reference r;
+GroupNormReference group_norm_reference(const std::vector<float>& x, const std::vector<float>& gamma,
+                                        const std::vector<float>& beta, const std::vector<float>& dy, std::int64_t n,
+                                        std::int64_t c, std::int64_t s, std::int64_t group_size, double eps) {
+  GroupNormReference r;
   r.y.assign(x.size(), 0);
   r.dx.assign(x.size(), 0);
   r.dgamma.assign(c, 0);
@@ -140,7 +140,7 @@ TEST_CASE("group_norm matches a naive reference in every layout and group size",
     const Tensor& diff_src = gn.backward(diff_dst);
     CHECK(diff_src.desc() == md);
 
-    const auto ref = reference(x, gamma, beta, dy, tc.n, tc.c, s, tc.group_size, 1e-5);
+    const auto ref = group_norm_reference(x, gamma, beta, dy, tc.n, tc.c, s, tc.group_size, 1e-5);
     check_close(dst.to_vector(), ref.y, 1e-4);
     check_close(diff_src.to_vector(), ref.dx, 2e-4);
     check_close(gn.gamma().grad.to_vector(), ref.dgamma, 1e-3);
@@ -192,7 +192,7 @@ TEST_CASE("group_norm statistics stay exact when the mean is far larger than the
     src.from_vector(x);
     const auto y = gn.forward(src, Mode::train).to_vector();
     const std::vector<float> ones(c, 1.0f), zeros(c, 0.0f), dy(x.size(), 0.0f);
-    const auto ref = reference(x, ones, zeros, dy, 2, c, 16, 4, 1e-5);
+    const auto ref = group_norm_reference(x, ones, zeros, dy, 2, c, 16, 4, 1e-5);
     check_close(y, ref.y, 2e-3);
   }
 }

@@ -24,12 +24,13 @@ namespace {
 
 // Naive layer norm over row-major (N, C, S) data (S = H*W, 1 for 2-D), in double: statistics
 // over the C·S values of each sample, gamma/beta indexed by channel.
-struct Reference {
+struct LayerNormReference {
   std::vector<double> y, dx, dgamma, dbeta;
 };
-Reference reference(const std::vector<float>& x, const std::vector<float>& gamma, const std::vector<float>& beta,
-                    const std::vector<float>& dy, std::int64_t n, std::int64_t c, std::int64_t s, double eps) {
-  Reference r;
+LayerNormReference layer_norm_reference(const std::vector<float>& x, const std::vector<float>& gamma,
+                                        const std::vector<float>& beta, const std::vector<float>& dy, std::int64_t n,
+                                        std::int64_t c, std::int64_t s, double eps) {
+  LayerNormReference r;
   r.y.assign(x.size(), 0);
   r.dx.assign(x.size(), 0);
   r.dgamma.assign(c, 0);
@@ -123,7 +124,7 @@ TEST_CASE("layer_norm matches a naive reference on 2-D and 4-D inputs", "[layers
     const Tensor& diff_src = ln.backward(diff_dst);
     CHECK(diff_src.desc() == md);
 
-    const auto ref = reference(x, gamma, beta, dy, tc.n, tc.c, s, 1e-5);
+    const auto ref = layer_norm_reference(x, gamma, beta, dy, tc.n, tc.c, s, 1e-5);
     check_close(dst.to_vector(), ref.y, 1e-4);
     check_close(diff_src.to_vector(), ref.dx, 2e-4);
     check_close(ln.gamma().grad.to_vector(), ref.dgamma, 1e-3);

@@ -27,7 +27,7 @@ const char* name_of(LstmVariant v) {
 constexpr LstmVariant kVariants[] = {LstmVariant::plain, LstmVariant::batch_input, LstmVariant::batch,
                                      LstmVariant::layer};
 
-LstmOptions small(LstmVariant v, std::int64_t steps, bool sequence) {
+LstmOptions small_lstm(LstmVariant v, std::int64_t steps, bool sequence) {
   LstmOptions o;
   o.input = 3;
   o.hidden = 2;
@@ -40,7 +40,7 @@ LstmOptions small(LstmVariant v, std::int64_t steps, bool sequence) {
 
 // Gives every param of the layer random values (gammas around 1 so no site is nearly switched
 // off) and copies them into the reference, in params() order.
-void randomize(Lstm& layer, test::LstmReference& ref, std::uint64_t seed) {
+void randomize_with_reference(Lstm& layer, test::LstmReference& ref, std::uint64_t seed) {
   auto layer_params = layer.params();
   auto ref_params = ref.params();
   REQUIRE(layer_params.size() == ref_params.size());
@@ -60,9 +60,9 @@ TEST_CASE("lstm forward and backward through time match a naive double-precision
     for (const std::int64_t batch : {2, 3}) {
       INFO(name_of(variant) << ", batch " << batch);
       const std::int64_t t_len = 4;
-      Lstm layer(small(variant, t_len, true));
+      Lstm layer(small_lstm(variant, t_len, true));
       test::LstmReference ref{t_len, batch, 3, 2, variant, 1e-5, {}, {}, {}, {}, {}, {}, {}};
-      randomize(layer, ref, 11);
+      randomize_with_reference(layer, ref, 11);
       const auto x = test::random_normal(static_cast<std::size_t>(t_len * batch * 3), 5);
       Tensor src = Tensor::plain({t_len, batch, 3});
       src.from_vector(x);
@@ -108,7 +108,7 @@ TEST_CASE("lstm gradients through time pass a finite-difference check for every 
     for (const bool sequence : {false, true})
       for (const std::int64_t batch : {2, 4}) {
         INFO(name_of(variant) << ", batch " << batch << (sequence ? ", every h_t" : ", last h"));
-        Lstm layer(small(variant, 3, sequence));
+        Lstm layer(small_lstm(variant, 3, sequence));
         // A small step: layer norm of W_h·h_{t-1} at the first steps, where h is still small, is
         // curved enough that the default step of 1e-2 misjudges gamma_hh's gradient.
         test::GradCheckOptions options;
@@ -147,7 +147,7 @@ TEST_CASE("BN-LSTM keeps statistics per time step, as computed by hand", "[layer
 }
 
 TEST_CASE("BN-LSTM evaluates past its training length with the last step's statistics", "[layers][lstm]") {
-  Lstm layer(small(LstmVariant::batch, 3, true));
+  Lstm layer(small_lstm(LstmVariant::batch, 3, true));
   Tensor train = Tensor::plain({3, 4, 3});
   train.from_vector(test::random_normal(36, 3));
   layer.forward(train, Mode::train);
@@ -167,19 +167,19 @@ TEST_CASE("BN-LSTM evaluates past its training length with the last step's stati
 }
 
 TEST_CASE("lstm refuses a wrong input and a backward before a training forward", "[layers][lstm]") {
-  Lstm layer(small(LstmVariant::plain, 3, false));
+  Lstm layer(small_lstm(LstmVariant::plain, 3, false));
   Tensor grad = Tensor::plain({2, 2});
   CHECK_THROWS_AS(layer.backward(grad), Error);
   CHECK_THROWS_AS(layer.forward(Tensor::plain({3, 2, 4}), Mode::train), ShapeError);  // D = 4, not 3
   CHECK_THROWS_AS(layer.forward(Tensor::plain({6, 3}), Mode::train), ShapeError);     // not (T, N, D)
-  CHECK_THROWS_AS(Lstm(small(LstmVariant::plain, 0, false)), ShapeError);
+  CHECK_THROWS_AS(Lstm(small_lstm(LstmVariant::plain, 0, false)), ShapeError);
 }
 
 TEST_CASE("lstm: the same seed gives the same numbers, another seed others", "[layers][lstm]") {
   Tensor src = Tensor::plain({3, 2, 3});
   src.from_vector(test::random_normal(18, 2));
   auto run = [&](std::uint64_t seed) {
-    auto o = small(LstmVariant::batch, 3, false);
+    auto o = small_lstm(LstmVariant::batch, 3, false);
     o.seed = seed;
     Lstm layer(o);
     return layer.forward(src, Mode::train).to_vector();
@@ -189,7 +189,7 @@ TEST_CASE("lstm: the same seed gives the same numbers, another seed others", "[l
 }
 
 TEST_CASE("lstm builds no primitive for a repeated shape and rebuilds for a new batch", "[layers][lstm][perf]") {
-  Lstm layer(small(LstmVariant::batch, 3, false));
+  Lstm layer(small_lstm(LstmVariant::batch, 3, false));
   Tensor src = Tensor::plain({3, 2, 3}), grad = Tensor::plain({2, 2});
   layer.forward(src, Mode::train);
   layer.backward(grad);

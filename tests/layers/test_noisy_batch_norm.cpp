@@ -29,13 +29,14 @@ NoisyBatchNormOptions noise_config(double range, double scale_max, double spread
 
 // y = s_c (gamma_c xhat + beta_c) + m_c over row-major (N, C, S) data in double; backward by the
 // chain rule: da = s dy, then BN's backward.
-struct Reference {
+struct NoisyBatchNormReference {
   std::vector<double> y, dx, dgamma, dbeta;
 };
-Reference reference(const std::vector<float>& x, const std::vector<float>& gamma, const std::vector<float>& beta,
-                    const std::vector<float>& s, const std::vector<float>& m_noise, const std::vector<float>& dy,
-                    std::int64_t n, std::int64_t c, std::int64_t sp, double eps) {
-  Reference out;
+NoisyBatchNormReference noisy_batch_norm_reference(const std::vector<float>& x, const std::vector<float>& gamma,
+                                                   const std::vector<float>& beta, const std::vector<float>& s,
+                                                   const std::vector<float>& m_noise, const std::vector<float>& dy,
+                                                   std::int64_t n, std::int64_t c, std::int64_t sp, double eps) {
+  NoisyBatchNormReference out;
   out.y.assign(x.size(), 0);
   out.dx.assign(x.size(), 0);
   out.dgamma.assign(c, 0);
@@ -144,7 +145,7 @@ TEST_CASE("noisy_batch matches a naive reference with its noise", "[layers][nois
     diff_dst.from_vector(dy);
     const Tensor& diff_src = noisy.backward(diff_dst);
     CHECK(diff_src.desc() == tc.md);
-    const auto ref = reference(x, gamma, beta, s, m, dy, dims[0], c, sp, 1e-5);
+    const auto ref = noisy_batch_norm_reference(x, gamma, beta, s, m, dy, dims[0], c, sp, 1e-5);
     check_close(dst.to_vector(), ref.y, 1e-4);
     check_close(diff_src.to_vector(), ref.dx, 1e-4);
     check_close(noisy.gamma().grad.to_vector(), ref.dgamma, 1e-3);

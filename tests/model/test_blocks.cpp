@@ -17,7 +17,7 @@ using test::desc4;
 using tag = dnnl::memory::format_tag;
 
 namespace {
-void randomize(Layer& layer, std::uint64_t seed) {
+void randomize_weights(Layer& layer, std::uint64_t seed) {
   for (Param* p : layer.params())
     if (p->name == "weight") p->value.from_vector(test::random_normal(static_cast<std::size_t>(p->value.numel()), seed++, 0.3));
 }
@@ -33,13 +33,13 @@ test::GradCheckOptions small_steps() {
 TEST_CASE("residual block gradients match finite differences", "[model][blocks][gradcheck]") {
   SECTION("identity shortcut") {
     auto block = test::basic_block(16, 16, 1);
-    randomize(*block, 3);
+    randomize_weights(*block, 3);
     CHECK(block->shortcut().empty());
     test::check_layer_gradients(*block, desc4(2, 16, 4, 4, tag::nChw16c), small_steps());
   }
   SECTION("projection shortcut, stride 2") {
     auto block = test::basic_block(8, 16, 2);
-    randomize(*block, 5);
+    randomize_weights(*block, 5);
     CHECK(block->shortcut().size() == 2);
     test::check_layer_gradients(*block, desc4(2, 8, 6, 6), small_steps());
   }
@@ -47,13 +47,13 @@ TEST_CASE("residual block gradients match finite differences", "[model][blocks][
 
 TEST_CASE("branches block gradients match finite differences", "[model][blocks][gradcheck]") {
   auto block = test::inception_block(16, 4, 8);
-  randomize(*block, 7);
+  randomize_weights(*block, 7);
   test::check_layer_gradients(*block, desc4(2, 16, 4, 4, tag::nChw16c));
 }
 
 TEST_CASE("a residual block adds its input to its body's output and applies the ReLU", "[model][blocks]") {
   auto block = test::basic_block(16, 16, 1);
-  randomize(*block, 3);
+  randomize_weights(*block, 3);
   Tensor x(desc4(2, 16, 4, 4));
   const auto xv = test::random_normal(static_cast<std::size_t>(x.numel()), 1);
   x.from_vector(xv);
