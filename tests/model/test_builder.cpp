@@ -8,21 +8,13 @@
 #include "layers/batch_norm.hpp"
 #include "layers/linear.hpp"
 #include "model/builder.hpp"
+#include "model/layer_kinds.hpp"
 #include "model/norms.hpp"
 
 using namespace bnlab;
+using test::layer_kinds;
 
 namespace {
-std::string kinds(const Network& net) {
-  std::string out;
-  for (std::size_t i = 0; i < net.size(); ++i) {
-    if (i) out += ' ';  // (not `(i ? " " : "") + kind`: GCC 12 warns falsely on it)
-    out += net.layer(i).kind();
-    // a norm that applies the ReLU itself (fused or as its own step: norm.hpp)
-    if (const auto* norm = dynamic_cast<const Norm*>(&net.layer(i)); norm && norm->relu()) out += "+relu";
-  }
-  return out;
-}
 double stddev(const std::vector<float>& v) {
   double mean = 0, sq = 0;
   for (float x : v) mean += x;
@@ -38,20 +30,20 @@ TEST_CASE("mlp layer sequence follows norm and position", "[model]") {
   m.activation = "sigmoid";
   m.norm = "batch";
   auto net = build_model(m, {}, {}, {1, 4, 4}, 3, 1);
-  CHECK(kinds(*net) == "linear batch_norm sigmoid linear batch_norm sigmoid linear");
+  CHECK(layer_kinds(*net) == "linear batch_norm sigmoid linear batch_norm sigmoid linear");
   // a linear followed by a norm has no bias; the classifier has one
   CHECK(static_cast<Linear&>(net->layer(0)).bias() == nullptr);
   CHECK(static_cast<Linear&>(net->layer(6)).bias() != nullptr);
 
   m.norm_position = "post_activation";
   net = build_model(m, {}, {}, {1, 4, 4}, 3, 1);
-  CHECK(kinds(*net) == "linear sigmoid batch_norm linear sigmoid batch_norm linear");
+  CHECK(layer_kinds(*net) == "linear sigmoid batch_norm linear sigmoid batch_norm linear");
   CHECK(static_cast<Linear&>(net->layer(0)).bias() != nullptr);
 
   m.norm = "none";
   m.dropout = 0.5;
   net = build_model(m, {}, {}, {1, 4, 4}, 3, 1);
-  CHECK(kinds(*net) == "linear sigmoid dropout linear sigmoid dropout linear");
+  CHECK(layer_kinds(*net) == "linear sigmoid dropout linear sigmoid dropout linear");
 }
 
 TEST_CASE("batch and group norm followed by relu apply it themselves unless model.fuse_norm_relu is off",
@@ -60,23 +52,23 @@ TEST_CASE("batch and group norm followed by relu apply it themselves unless mode
   m.hidden = {16};
   m.activation = "relu";
   auto net = build_model(m, {}, {}, {1, 2, 2}, 2, 1);
-  CHECK(kinds(*net) == "linear batch_norm+relu linear");
+  CHECK(layer_kinds(*net) == "linear batch_norm+relu linear");
   m.norm = "group";
-  CHECK(kinds(*build_model(m, {}, {}, {1, 2, 2}, 2, 1)) == "linear group_norm+relu linear");
+  CHECK(layer_kinds(*build_model(m, {}, {}, {1, 2, 2}, 2, 1)) == "linear group_norm+relu linear");
   m.norm = "layer";  // no relu option: a ReLU layer follows
-  CHECK(kinds(*build_model(m, {}, {}, {1, 2, 2}, 2, 1)) == "linear layer_norm relu linear");
+  CHECK(layer_kinds(*build_model(m, {}, {}, {1, 2, 2}, 2, 1)) == "linear layer_norm relu linear");
   m.norm = "group";
   m.activation = "tanh";
-  CHECK(kinds(*build_model(m, {}, {}, {1, 2, 2}, 2, 1)) == "linear group_norm tanh linear");
+  CHECK(layer_kinds(*build_model(m, {}, {}, {1, 2, 2}, 2, 1)) == "linear group_norm tanh linear");
   m.activation = "relu";
   m.norm_position = "post_activation";
-  CHECK(kinds(*build_model(m, {}, {}, {1, 2, 2}, 2, 1)) == "linear relu group_norm linear");
+  CHECK(layer_kinds(*build_model(m, {}, {}, {1, 2, 2}, 2, 1)) == "linear relu group_norm linear");
   m.norm_position = "pre_activation";
   m.fuse_norm_relu = false;
-  CHECK(kinds(*build_model(m, {}, {}, {1, 2, 2}, 2, 1)) == "linear group_norm relu linear");
+  CHECK(layer_kinds(*build_model(m, {}, {}, {1, 2, 2}, 2, 1)) == "linear group_norm relu linear");
   m.norm = "batch";
   net = build_model(m, {}, {}, {1, 2, 2}, 2, 1);
-  CHECK(kinds(*net) == "linear batch_norm relu linear");
+  CHECK(layer_kinds(*net) == "linear batch_norm relu linear");
 }
 
 TEST_CASE("only the norm kinds with a relu option are asked to apply the ReLU", "[model]") {
@@ -98,7 +90,7 @@ TEST_CASE("BN+ReLU is fused where oneDNN's fused kernel is JIT, else run as two 
   m.hidden = {100, 32};
   m.activation = "relu";
   auto net = build_model(m, {}, {}, {1, 2, 2}, 2, 1);
-  CHECK(kinds(*net) == "linear batch_norm+relu linear batch_norm+relu linear");
+  CHECK(layer_kinds(*net) == "linear batch_norm+relu linear batch_norm+relu linear");
   Tensor input = Tensor::plain(net->input_dims(8));
   input.fill(0.5f);
   net->forward(input, Mode::train);
@@ -112,7 +104,7 @@ TEST_CASE("BN+ReLU is fused where oneDNN's fused kernel is JIT, else run as two 
   m.channels = {5};
   m.fc = {10};
   net = build_model(m, {}, {}, {1, 4, 4}, 2, 1);
-  CHECK(kinds(*net) == "conv2d batch_norm+relu max_pool flatten linear batch_norm+relu linear");
+  CHECK(layer_kinds(*net) == "conv2d batch_norm+relu max_pool flatten linear batch_norm+relu linear");
   net->forward(Tensor::plain(net->input_dims(8)), Mode::train);
   CHECK(dynamic_cast<const BatchNorm&>(net->layer(1)).relu_fused(Mode::train));  // blocked after a conv
 }
@@ -149,7 +141,7 @@ TEST_CASE("cnn layer sequence", "[model]") {
   m.fc = {16};
   m.norm = "none";
   auto net = build_model(m, {}, {}, {1, 8, 8}, 10, 1);
-  CHECK(kinds(*net) == "conv2d relu max_pool conv2d relu max_pool flatten linear relu linear");
+  CHECK(layer_kinds(*net) == "conv2d relu max_pool conv2d relu max_pool flatten linear relu linear");
   m.channels = {4, 4, 4, 4};
   CHECK_THROWS_AS(build_model(m, {}, {}, {1, 8, 8}, 10, 1), ConfigError);
 }

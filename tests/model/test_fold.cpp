@@ -14,24 +14,15 @@
 #include "layers/eltwise.hpp"
 #include "layers/linear.hpp"
 #include "model/builder.hpp"
+#include "model/layer_kinds.hpp"
 #include "model/fold.hpp"
 #include "synthetic_data.hpp"
 #include "train/trainer.hpp"
 
 using namespace bnlab;
+using test::layer_kinds;
 
 namespace {
-
-std::string kinds(const Network& net) {
-  std::string out;
-  for (std::size_t i = 0; i < net.size(); ++i) {
-    if (i) out += ' ';
-    out += net.layer(i).kind();
-    // a batch norm that applies the ReLU itself (fused or as its own step: batch_norm.hpp)
-    if (const auto* bn = dynamic_cast<const BatchNorm*>(&net.layer(i)); bn && bn->relu()) out += "+relu";
-  }
-  return out;
-}
 
 // "kind:dims" of every param, in order: the folded network must have exactly these of the
 // no-norm network.
@@ -96,7 +87,8 @@ double relative_logit_difference(Network& a, Network& b) {
   return diff / scale;
 }
 
-ModelConfig mlp(std::vector<std::int64_t> hidden) {
+// An MLP of these hidden widths with BN and ReLU.
+ModelConfig bn_relu_mlp(std::vector<std::int64_t> hidden) {
   ModelConfig m;
   m.arch = "mlp";
   m.hidden = std::move(hidden);
@@ -105,7 +97,8 @@ ModelConfig mlp(std::vector<std::int64_t> hidden) {
   return m;
 }
 
-ModelConfig cnn() {
+// A CNN (conv 8, 16, fc 20) with BN and ReLU.
+ModelConfig bn_relu_cnn() {
   ModelConfig m;
   m.arch = "cnn";
   m.channels = {8, 16};
@@ -138,11 +131,11 @@ std::string config_error(F f) {
 }  // namespace
 
 TEST_CASE("folding a linear layer's batch norm: weights and bias by hand", "[fold]") {
-  ModelConfig m = mlp({2});
+  ModelConfig m = bn_relu_mlp({2});
   NormConfig norm;
   norm.eps = 0.5;  // var + eps = 4 and 1 below
   auto net = build_model(m, norm, {}, {1, 1, 3}, 2, 1);
-  REQUIRE(kinds(*net) == "linear batch_norm+relu linear");  // width 2: ReLU as a separate step inside
+  REQUIRE(layer_kinds(*net) == "linear batch_norm+relu linear");  // width 2: ReLU as a separate step inside
   auto& bn = dynamic_cast<BatchNorm&>(net->layer(1));
   net->layer(0).params()[0]->value.from_vector({1, 2, 3, 4, 5, 6});  // W (2, 3)
   bn.gamma().value.from_vector({2, 0.5f});
@@ -150,7 +143,7 @@ TEST_CASE("folding a linear layer's batch norm: weights and bias by hand", "[fol
   bn.running_mean().from_vector({1, -1});
   bn.running_var().from_vector({3.5f, 0.5f});
   auto folded = fold_batch_norm(*net, m);
-  CHECK(kinds(*folded) == "linear relu linear");
+  CHECK(layer_kinds(*folded) == "linear relu linear");
   // s = gamma / sqrt(var + eps) = (2/2, 0.5/1) = (1, 0.5); W' = W * s per row;
   // b' = beta + (0 - mean) * s = (0.1 - 1, -0.2 + 0.5)
   const auto params = folded->layer(0).params();
@@ -172,19 +165,19 @@ TEST_CASE("a folded network gives the BN network's eval logits with the layers o
     bool fuse;
     const char* expected_kinds;
   };
-  ModelConfig mlp_separate = mlp({32, 20});
+  ModelConfig mlp_separate = bn_relu_mlp({32, 20});
   mlp_separate.fuse_norm_relu = false;
-  ModelConfig mlp_sigmoid = mlp({24});
+  ModelConfig mlp_sigmoid = bn_relu_mlp({24});
   mlp_sigmoid.activation = "sigmoid";
   mlp_sigmoid.dropout = 0.2;
-  ModelConfig cnn_separate = cnn();
+  ModelConfig cnn_separate = bn_relu_cnn();
   cnn_separate.fuse_norm_relu = false;
   const std::vector<Case> cases = {
-      {"mlp, BN+ReLU in the norm (fused at width 32, two steps at 20)", mlp({32, 20}), true,
+      {"mlp, BN+ReLU in the norm (fused at width 32, two steps at 20)", bn_relu_mlp({32, 20}), true,
        "linear batch_norm+relu linear batch_norm+relu linear"},
       {"mlp, fuse_norm_relu off", mlp_separate, false, "linear batch_norm relu linear batch_norm relu linear"},
       {"mlp, sigmoid and dropout", mlp_sigmoid, false, "linear batch_norm sigmoid dropout linear"},
-      {"cnn, fused", cnn(), true,
+      {"cnn, fused", bn_relu_cnn(), true,
        "conv2d batch_norm+relu max_pool conv2d batch_norm+relu max_pool flatten linear batch_norm+relu linear"},
       {"cnn, fuse_norm_relu off", cnn_separate, false,
        "conv2d batch_norm relu max_pool conv2d batch_norm relu max_pool flatten linear batch_norm relu linear"},
@@ -192,7 +185,7 @@ TEST_CASE("a folded network gives the BN network's eval logits with the layers o
   for (const auto& c : cases) {
     INFO(c.what);
     auto net = build_model(c.model, {}, {}, {1, 28, 28}, 10, 3);
-    REQUIRE(kinds(*net) == c.expected_kinds);
+    REQUIRE(layer_kinds(*net) == c.expected_kinds);
     make_nontrivial(*net, 11);
     const auto before = net->layer(0).params()[0]->value.to_vector();
     auto folded = fold_batch_norm(*net, c.model);
@@ -200,7 +193,7 @@ TEST_CASE("a folded network gives the BN network's eval logits with the layers o
     ModelConfig plain = c.model;
     plain.norm = "none";
     auto no_norm = build_model(plain, {}, {}, {1, 28, 28}, 10, 3);
-    CHECK(kinds(*folded) == kinds(*no_norm));
+    CHECK(layer_kinds(*folded) == layer_kinds(*no_norm));
     CHECK(param_shapes(*folded) == param_shapes(*no_norm));
     CHECK(folded->num_params() == no_norm->num_params());
     CHECK(folded->input_shape() == net->input_shape());
@@ -213,17 +206,17 @@ TEST_CASE("a folded network gives the BN network's eval logits with the layers o
 }
 
 TEST_CASE("norms that cannot be folded are config errors naming the key", "[fold]") {
-  ModelConfig post = mlp({16});
+  ModelConfig post = bn_relu_mlp({16});
   post.norm_position = "post_activation";
   auto net = build_model(post, {}, {}, {1, 4, 4}, 3, 1);
   CHECK_FALSE(foldable(post));
   CHECK_THAT(config_error([&] { fold_batch_norm(*net, post); }), Catch::StartsWith("model.norm_position:"));
 
   // a network whose BN does not follow a linear layer, with a config that claims pre_activation
-  CHECK_THAT(config_error([&] { fold_batch_norm(*net, mlp({16})); }),
+  CHECK_THAT(config_error([&] { fold_batch_norm(*net, bn_relu_mlp({16})); }),
              Catch::Contains("does not directly follow a linear/conv layer"));
 
-  ModelConfig none = mlp({16});
+  ModelConfig none = bn_relu_mlp({16});
   none.norm = "none";
   CHECK_FALSE(foldable(none));
   auto plain = build_model(none, {}, {}, {1, 4, 4}, 3, 1);
@@ -231,7 +224,7 @@ TEST_CASE("norms that cannot be folded are config errors naming the key", "[fold
              Catch::StartsWith("model.norm:") && Catch::Contains("nothing to fold"));
 
   for (const char* kind : {"layer", "group", "batch_renorm", "ghost_batch", "noisy_batch"}) {
-    ModelConfig other = mlp({16});
+    ModelConfig other = bn_relu_mlp({16});
     other.norm = kind;
     CHECK_FALSE(foldable(other));
     auto other_net = build_model(other, {}, {}, {1, 4, 4}, 3, 1);
@@ -245,17 +238,17 @@ TEST_CASE("norms that cannot be folded are config errors naming the key", "[fold
   odd.add(std::make_unique<FakeNorm>());
   odd.add(std::make_unique<Eltwise>("relu"));
   odd.add(std::make_unique<Linear>(4, 3, true));
-  ModelConfig odd_model = mlp({4});
+  ModelConfig odd_model = bn_relu_mlp({4});
   CHECK(foldable(odd_model));
   CHECK_THAT(config_error([&] { fold_batch_norm(odd, odd_model); }),
              Catch::Contains("fake_norm, which cannot be folded"));
 }
 
 TEST_CASE("model.fuse_norm_relu: the builder honours it, the schema checks it", "[fold][fuse]") {
-  ModelConfig m = mlp({16});
-  CHECK(kinds(*build_model(m, {}, {}, {1, 2, 2}, 2, 1)) == "linear batch_norm+relu linear");
+  ModelConfig m = bn_relu_mlp({16});
+  CHECK(layer_kinds(*build_model(m, {}, {}, {1, 2, 2}, 2, 1)) == "linear batch_norm+relu linear");
   m.fuse_norm_relu = false;
-  CHECK(kinds(*build_model(m, {}, {}, {1, 2, 2}, 2, 1)) == "linear batch_norm relu linear");
+  CHECK(layer_kinds(*build_model(m, {}, {}, {1, 2, 2}, 2, 1)) == "linear batch_norm relu linear");
 
   const std::string base = R"({"name": "x", "train": {"steps": 5}, "model": {"fuse_norm_relu": )";
   CHECK(parse_run_config(nlohmann::json::parse(base + "false}}")).model.fuse_norm_relu == false);

@@ -14,7 +14,8 @@ using namespace bnlab;
 
 namespace {
 
-std::string kinds(const Network& net) {
+// "name:kind" of every top-level layer.
+std::string named_kinds(const Network& net) {
   std::string out;
   for (std::size_t i = 0; i < net.size(); ++i) {
     if (i) out += ' ';
@@ -69,7 +70,8 @@ std::vector<double> train(Network& net, int steps, std::uint64_t data_seed) {
   return losses;
 }
 
-double mean(const std::vector<double>& v, std::size_t from, std::size_t to) {
+// The mean of v[from, to).
+double mean_of_range(const std::vector<double>& v, std::size_t from, std::size_t to) {
   double s = 0;
   for (std::size_t i = from; i < to; ++i) s += v[i];
   return s / static_cast<double>(to - from);
@@ -79,12 +81,12 @@ double mean(const std::vector<double>& v, std::size_t from, std::size_t to) {
 
 TEST_CASE("model.arch lstm reads the image as a sequence into LSTM layers and a classifier", "[model][lstm]") {
   auto m = lstm_config("batch");
-  CHECK(kinds(*build_model(m, {}, {}, {1, 28, 28}, 10, 1)) ==
+  CHECK(named_kinds(*build_model(m, {}, {}, {1, 28, 28}, 10, 1)) ==
         "sequence:image_sequence lstm1:lstm classifier:linear");
   m.lstm_layers = 2;
   m.sequence = "permuted_pixels";
   auto net = build_model(m, {}, {}, {1, 28, 28}, 10, 1);
-  CHECK(kinds(*net) == "sequence:image_sequence lstm1:lstm lstm2:lstm classifier:linear");
+  CHECK(named_kinds(*net) == "sequence:image_sequence lstm1:lstm lstm2:lstm classifier:linear");
   const auto& first = dynamic_cast<Lstm&>(net->layer(1)).options();
   CHECK(first.steps == 784);
   CHECK(first.input == 1);
@@ -112,7 +114,7 @@ TEST_CASE("an LSTM's training loss falls on synthetic sequences, for every norm 
     INFO(norm);
     auto net = build_model(lstm_config(norm), {}, {}, {1, 6, 6}, 4, 3);
     const auto losses = train(*net, 80, 5);
-    const double first = mean(losses, 0, 5), last = mean(losses, 70, 80);
+    const double first = mean_of_range(losses, 0, 5), last = mean_of_range(losses, 70, 80);
     INFO("loss " << first << " -> " << last);
     CHECK(std::isfinite(last));
     CHECK(last < 0.5 * first);
