@@ -17,7 +17,7 @@ namespace {
 namespace fs = std::filesystem;
 using test::TempDir;
 
-DataConfig synthetic(std::int64_t train, std::int64_t test, std::int64_t val = 0) {
+DataConfig synthetic_config(std::int64_t train, std::int64_t test, std::int64_t val = 0) {
   DataConfig cfg;
   cfg.dataset = "synthetic";
   cfg.train_size = train;
@@ -53,7 +53,7 @@ void damage(const fs::path& file, std::size_t offset_from_end, std::size_t bytes
 TEST_CASE("a data cache file holds what load_data gives, mapped; the second load reuses it", "[data_cache]") {
   spdlog::set_level(spdlog::level::off);
   TempDir tmp;
-  const DataConfig cfg = synthetic(300, 50, 40);
+  const DataConfig cfg = synthetic_config(300, 50, 40);
   const DataSplit direct = load_data(cfg, 7);
   const CachedSplit first = load_data_cached(cfg, 7, tmp / "cache");
   CHECK(first.outcome == CacheOutcome::built);
@@ -66,7 +66,7 @@ TEST_CASE("a data cache file holds what load_data gives, mapped; the second load
   CHECK(fs::exists(data_cache_file(cfg, 7, tmp / "cache")));
   // Other data, other file: the seed of synthetic data and every size are in the key.
   CHECK(data_cache_file(cfg, 8, tmp / "cache") != data_cache_file(cfg, 7, tmp / "cache"));
-  CHECK(data_cache_file(synthetic(300, 51, 40), 7, tmp / "cache") != data_cache_file(cfg, 7, tmp / "cache"));
+  CHECK(data_cache_file(synthetic_config(300, 51, 40), 7, tmp / "cache") != data_cache_file(cfg, 7, tmp / "cache"));
   const CachedSplit other = load_data_cached(cfg, 8, tmp / "cache");
   CHECK(other.outcome == CacheOutcome::built);
   CHECK(pixels(other.split.train) != pixels(direct.train));
@@ -75,7 +75,7 @@ TEST_CASE("a data cache file holds what load_data gives, mapped; the second load
 TEST_CASE("a corrupt, truncated or stale data cache file is rebuilt, never trusted", "[data_cache]") {
   spdlog::set_level(spdlog::level::off);
   TempDir tmp;
-  const DataConfig cfg = synthetic(200, 30);
+  const DataConfig cfg = synthetic_config(200, 30);
   const DataSplit direct = load_data(cfg, 3);
   const fs::path file = data_cache_file(cfg, 3, tmp / "cache");
   REQUIRE(load_data_cached(cfg, 3, tmp / "cache").outcome == CacheOutcome::built);
@@ -93,7 +93,7 @@ TEST_CASE("a corrupt, truncated or stale data cache file is rebuilt, never trust
   SECTION("a truncated file") { fs::resize_file(file, fs::file_size(file) - 64); }
   SECTION("an empty file") { fs::resize_file(file, 0); }
   SECTION("a file made for other data under this file's name (stale)") {
-    const DataConfig other = synthetic(200, 31);
+    const DataConfig other = synthetic_config(200, 31);
     REQUIRE(load_data_cached(other, 3, tmp / "cache").outcome == CacheOutcome::built);
     fs::copy_file(data_cache_file(other, 3, tmp / "cache"), file, fs::copy_options::overwrite_existing);
   }
@@ -107,7 +107,7 @@ TEST_CASE("a data cache folder that cannot be written: the data come from memory
   spdlog::set_level(spdlog::level::off);
   TempDir tmp;
   std::ofstream(tmp / "file") << "not a folder";
-  const DataConfig cfg = synthetic(100, 20);
+  const DataConfig cfg = synthetic_config(100, 20);
   const CachedSplit got = load_data_cached(cfg, 1, tmp / "file" / "cache");
   CHECK(got.outcome == CacheOutcome::memory);
   check_same(got.split, load_data(cfg, 1));
@@ -116,7 +116,7 @@ TEST_CASE("a data cache folder that cannot be written: the data come from memory
 TEST_CASE("writers racing for one data cache file leave one whole file and no temporaries", "[data_cache]") {
   spdlog::set_level(spdlog::level::off);
   TempDir tmp;
-  const DataConfig cfg = synthetic(400, 40);
+  const DataConfig cfg = synthetic_config(400, 40);
   std::vector<CachedSplit> got(4);
   std::vector<std::thread> writers;
   for (auto& slot : got) writers.emplace_back([&cfg, &tmp, &slot] { slot = load_data_cached(cfg, 5, tmp / "cache"); });

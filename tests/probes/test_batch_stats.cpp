@@ -11,12 +11,15 @@
 #include "layers/linear.hpp"
 #include "model/builder.hpp"
 #include "probes/batch_stats.hpp"
+#include "probes/probe_training.hpp"
 #include "probes/registry.hpp"
 #include "synthetic_data.hpp"
 #include "train/trainer.hpp"
 
 using namespace bnlab;
 using nlohmann::json;
+using test::probed_run;
+using test::ProbedRun;
 
 namespace {
 
@@ -69,39 +72,8 @@ const std::vector<double>& row_for(const ProbeTable& t, double layer, double bat
   return none;
 }
 
-struct LossLog : TrainObserver {
-  std::vector<double> losses;
-  void after_backward(StepContext& ctx) override { losses.push_back(ctx.loss); }
-};
-
-struct Run {
-  TrainResult result;
-  std::vector<double> losses;
-  std::vector<std::unique_ptr<Probe>> probes;
-};
-
-Run train_with(const ModelConfig& model, const json& probes, std::int64_t steps) {
-  TrainConfig train;
-  train.batch_size = 30;
-  train.steps = steps;
-  train.epochs.reset();
-  train.eval_every = 20;
-  OptimizerConfig opt;
-  opt.lr = 0.05;
-  const auto& data = testing::synthetic_split(1200, 400, 3);
-  auto net = build_model(model, {}, {}, {1, 28, 28}, 10, 5);
-  Trainer trainer(*net, data.train, data.test, train, opt);
-  Run run;
-  run.probes = make_probes(probes, {*net, data.train, data.test, model, train});
-  for (auto& p : run.probes) trainer.add_observer(p.get());
-  LossLog log;
-  trainer.add_observer(&log);
-  run.result = trainer.run();
-  run.losses = log.losses;
-  return run;
-}
-
-ModelConfig small(const std::string& arch, const std::string& norm) {
+// An MLP (hidden 24, 16) or a CNN (conv 8, fc 16), by `arch`.
+ModelConfig small_model(const std::string& arch, const std::string& norm) {
   ModelConfig m;
   m.arch = arch;
   m.hidden = {24, 16};
@@ -182,7 +154,7 @@ TEST_CASE("batch_stats: running statistics are scored on the same scale", "[batc
 
 TEST_CASE("batch_stats: conv channels are pooled over N*H*W whatever the layout", "[batch_stats]") {
   const auto& data = testing::synthetic_split(1200, 400, 3);
-  const auto model = small("cnn", "batch");
+  const auto model = small_model("cnn", "batch");
   auto net = build_model(model, {}, {}, {1, 28, 28}, 10, 5);
   REQUIRE(net->layer(1).is_norm());
   const std::int64_t n = 200;
@@ -227,7 +199,7 @@ TEST_CASE("batch_stats: conv channels are pooled over N*H*W whatever the layout"
 
 TEST_CASE("batch_stats settings are checked with their JSON paths", "[batch_stats]") {
   TrainConfig train;
-  const auto model = small("mlp", "batch");
+  const auto model = small_model("mlp", "batch");
   CHECK(check_probes(json::parse(R"({"batch_stats": {}})"), model, train).empty());
   const auto problems = check_probes(
       json::parse(R"({"batch_stats": {"every": 0, "samples": 100, "batch_sizes": [0, 101, -1], "draws": 0, "size": 2}})"), model,
@@ -252,11 +224,11 @@ TEST_CASE("batch_stats settings are checked with their JSON paths", "[batch_stat
 
 TEST_CASE("batch_stats never changes the training trajectory", "[batch_stats]") {
   const json probe = json::parse(R"({"batch_stats": {"every": 7, "samples": 600, "batch_sizes": [2, 0], "draws": 20}})");
-  for (const auto& model : {small("mlp", "batch"), small("cnn", "batch"), small("mlp", "none")}) {
+  for (const auto& model : {small_model("mlp", "batch"), small_model("cnn", "batch"), small_model("mlp", "none")}) {
     INFO(model.arch << " " << model.norm);
     const std::int64_t steps = model.arch == "cnn" ? 30 : 60;
-    const Run plain = train_with(model, json::object(), steps);
-    const Run probed = train_with(model, probe, steps);
+    const ProbedRun plain = probed_run(model, json::object(), steps);
+    const ProbedRun probed = probed_run(model, probe, steps);
     CHECK(probed.losses == plain.losses);  // bit for bit
     REQUIRE(probed.result.history.size() == plain.result.history.size());
     for (std::size_t i = 0; i < plain.result.history.size(); ++i)

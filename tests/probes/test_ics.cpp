@@ -9,12 +9,13 @@
 #include "layers/linear.hpp"
 #include "model/builder.hpp"
 #include "probes/ics.hpp"
+#include "probes/probe_training.hpp"
 #include "probes/registry.hpp"
-#include "synthetic_data.hpp"
 #include "train/trainer.hpp"
 
 using namespace bnlab;
 using nlohmann::json;
+using test::probe_mlp;
 
 namespace {
 
@@ -157,38 +158,16 @@ TEST_CASE("ics: G' of the second layer after the first took its SGD update, agai
 
 namespace {
 
-ModelConfig mlp(const std::string& norm, double dropout = 0.0) {
-  ModelConfig m;
-  m.arch = "mlp";
-  m.hidden = {24, 16};
-  m.norm = norm;
-  m.dropout = dropout;
-  return m;
-}
-
-// Trains 40 steps of batch 30 on synthetic data with the probes of `probes`; returns the first probe's table.
-ProbeTable train_with(const ModelConfig& model, const json& probes) {
-  TrainConfig train;
-  train.batch_size = 30;
-  train.steps = 40;
-  train.epochs.reset();
-  train.eval_every = 20;
-  OptimizerConfig opt;
-  opt.lr = 0.05;
-  const auto& data = testing::synthetic_split(1200, 400, 3);
-  auto net = build_model(model, {}, {}, {1, 28, 28}, 10, 5);
-  Trainer trainer(*net, data.train, data.test, train, opt);
-  auto made = make_probes(probes, {*net, data.train, data.test, model, train});
-  for (auto& p : made) trainer.add_observer(p.get());
-  trainer.run();
-  return made.at(0)->table();
+// The first probe's table after a 40-step probed run.
+ProbeTable table_after_40_steps(const ModelConfig& model, const json& probes) {
+  return test::probed_run(model, probes, 40).probes.at(0)->table();
 }
 
 }  // namespace
 
 TEST_CASE("ics settings are checked with their JSON paths", "[probes][ics]") {
   const TrainConfig train;
-  const auto model = mlp("batch");  // 3 weight layers
+  const auto model = probe_mlp("batch");  // 3 weight layers
   CHECK(check_probes(json::parse(R"({"ics": {}})"), model, train).empty());
   CHECK(check_probes(json::parse(R"({"ics": {"layers": [2, 0], "every": 3}})"), model, train).empty());
   CHECK(check_probes(json::parse(R"({"ics": {"layers": [3]}})"), model, train) ==
@@ -207,9 +186,9 @@ TEST_CASE("ics settings are checked with their JSON paths", "[probes][ics]") {
 }
 
 TEST_CASE("ics records every chosen weight layer at step 1 and every k steps", "[probes][ics]") {
-  for (const auto& model : {mlp("batch"), mlp("none", 0.3)}) {
+  for (const auto& model : {probe_mlp("batch"), probe_mlp("none", "relu", 0.3)}) {
     INFO(model.norm << " dropout " << model.dropout);
-    const auto t = train_with(model, json::parse(R"({"ics": {"every": 20}})"));
+    const auto t = table_after_40_steps(model, json::parse(R"({"ics": {"every": 20}})"));
     CHECK(t.columns == std::vector<std::string>{"step", "layer", "net_layer", "grad_norm", "diff_norm", "cosine"});
     REQUIRE(t.rows.size() == 3 * 3);  // steps 1, 20, 40; 3 weight layers
     for (std::size_t r = 0; r < t.rows.size(); ++r) {
@@ -227,7 +206,8 @@ TEST_CASE("ics records every chosen weight layer at step 1 and every k steps", "
       }
     }
   }
-  const auto some = train_with(mlp("batch"), json::parse(R"({"ics": {"layers": [2, 1, 2], "every": 40}})"));
+  const auto some =
+      table_after_40_steps(probe_mlp("batch"), json::parse(R"({"ics": {"layers": [2, 1, 2], "every": 40}})"));
   REQUIRE(some.rows.size() == 2 * 2);  // steps 1, 40; layers 1, 2 (sorted, once each)
   CHECK(some.rows[0][1] == 1);
   CHECK(some.rows[1][1] == 2);

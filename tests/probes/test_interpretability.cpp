@@ -7,71 +7,30 @@
 
 #include "core/errors.hpp"
 #include "model/builder.hpp"
+#include "probes/probe_training.hpp"
 #include "probes/registry.hpp"
 #include "probes/scale_invariance.hpp"
 #include "probes/unit_ablation.hpp"
 #include "probes/unit_tools.hpp"
-#include "synthetic_data.hpp"
 #include "train/trainer.hpp"
 
 using namespace bnlab;
 using nlohmann::json;
+using test::probe_data;
+using test::probe_mlp;
+using test::probe_train_config;
+using test::probed_run;
+using test::ProbedRun;
 
 namespace {
 
-const DataSplit& synthetic() { return testing::synthetic_split(1200, 400, 3); }
-
-ModelConfig mlp(const std::string& norm) {
-  ModelConfig m;
-  m.arch = "mlp";
-  m.hidden = {24, 16};
-  m.norm = norm;
-  return m;
-}
-
-ModelConfig cnn(std::vector<std::int64_t> fc) {
+// One conv layer of 8 channels, then fully connected layers of these widths.
+ModelConfig cnn_with_fc(std::vector<std::int64_t> fc) {
   ModelConfig m;
   m.arch = "cnn";
   m.channels = {8};
   m.fc = std::move(fc);
   return m;
-}
-
-TrainConfig train_config(std::int64_t steps) {
-  TrainConfig t;
-  t.batch_size = 30;
-  t.steps = steps;
-  t.epochs.reset();
-  t.eval_every = 20;
-  return t;
-}
-
-struct LossLog : TrainObserver {
-  std::vector<double> losses;
-  void after_backward(StepContext& ctx) override { losses.push_back(ctx.loss); }
-};
-
-struct Run {
-  TrainResult result;
-  std::vector<double> losses;
-  std::vector<std::unique_ptr<Probe>> probes;
-  std::unique_ptr<Network> net;
-};
-
-Run train_with(const ModelConfig& model, const json& probes, std::int64_t steps = 60) {
-  const TrainConfig train = train_config(steps);
-  OptimizerConfig opt;
-  opt.lr = 0.05;
-  Run run;
-  run.net = build_model(model, {}, {}, {1, 28, 28}, 10, 5);
-  Trainer trainer(*run.net, synthetic().train, synthetic().test, train, opt);
-  run.probes = make_probes(probes, {*run.net, synthetic().train, synthetic().test, model, train});
-  for (auto& p : run.probes) trainer.add_observer(p.get());
-  LossLog log;
-  trainer.add_observer(&log);
-  run.result = trainer.run();
-  run.losses = log.losses;
-  return run;
 }
 
 // Every parameter and buffer of the network, flattened.
@@ -112,8 +71,8 @@ TEST_CASE("spearman is Pearson's correlation of average ranks", "[interpretabili
 }
 
 TEST_CASE("unit_ablation: a unit nothing reads has drop 0, and the network is left bit-identical", "[interpretability]") {
-  const auto model = mlp("batch");
-  Run run = train_with(model, json::object(), 40);
+  const auto model = probe_mlp("batch");
+  ProbedRun run = probed_run(model, json::object(), 40);
   Network& net = *run.net;
   // Silence unit 3 of hidden layer 0 by hand: column 3 of the next linear layer's weight.
   const auto hidden = hidden_layers(net);
@@ -126,7 +85,7 @@ TEST_CASE("unit_ablation: a unit nothing reads has drop 0, and the network is le
   UnitAblation::Settings s;
   s.layers = {0, 1};
   s.samples = 300;
-  UnitAblation probe(net, synthetic().train, synthetic().test, train_config(40), s);
+  UnitAblation probe(net, probe_data().train, probe_data().test, probe_train_config(40), s);
   const auto before = snapshot(net);
   probe.measure();
   CHECK(snapshot(net) == before);
@@ -141,7 +100,7 @@ TEST_CASE("unit_ablation: a unit nothing reads has drop 0, and the network is le
   CHECK(silent[7] == 0.0);  // loss_increase
   // The base score is the network's own accuracy on those samples.
   Evaluator evaluate(100);
-  const double accuracy = evaluate(net, synthetic().test, Mode::eval, 300).accuracy;
+  const double accuracy = evaluate(net, probe_data().test, Mode::eval, 300).accuracy;
   CHECK(t.rows[0][4] == Approx(accuracy).margin(1.0 / 300));
   // Weight norms, gammas and the per-layer Spearman from the rows.
   const auto w0 = hidden[0].weight->value.to_vector();  // (24, 784)
@@ -170,8 +129,8 @@ TEST_CASE("unit_ablation: a unit nothing reads has drop 0, and the network is le
   else CHECK(results[0].second == Approx((t.rows[0][8] + rho) / 2));
 
   // Without a norm the gamma column is empty.
-  Run plain = train_with(mlp("none"), json::object(), 20);
-  UnitAblation no_norm(*plain.net, synthetic().train, synthetic().test, train_config(20), s);
+  ProbedRun plain = probed_run(probe_mlp("none"), json::object(), 20);
+  UnitAblation no_norm(*plain.net, probe_data().train, probe_data().test, probe_train_config(20), s);
   CHECK(std::isnan(no_norm.results()[0].second));  // nothing measured yet (a diverged run): an empty cell
   no_norm.measure();
   CHECK(std::isnan(no_norm.table().rows[0][3]));
@@ -185,8 +144,8 @@ TEST_CASE("scale_invariance: BN with batch statistics ignores a layer's weight s
   s.batch_size = 30;
   for (const std::string norm : {"batch", "none"}) {
     INFO(norm);
-    Run run = train_with(mlp(norm), json::object(), 40);
-    ScaleInvariance probe(*run.net, synthetic().train, synthetic().test, train_config(40), s);
+    ProbedRun run = probed_run(probe_mlp(norm), json::object(), 40);
+    ScaleInvariance probe(*run.net, probe_data().train, probe_data().test, probe_train_config(40), s);
     const auto before = snapshot(*run.net);
     probe.measure();
     CHECK(snapshot(*run.net) == before);
@@ -222,10 +181,10 @@ TEST_CASE("scale_invariance rescales conv layers too", "[interpretability]") {
   s.layers = {0};
   s.samples = 60;
   s.batch_size = 30;
-  auto model = cnn({});
+  auto model = cnn_with_fc({});
   model.norm = "batch";
   auto net = build_model(model, {}, {}, {1, 28, 28}, 10, 5);
-  ScaleInvariance probe(*net, synthetic().train, synthetic().test, train_config(1), s);
+  ScaleInvariance probe(*net, probe_data().train, probe_data().test, probe_train_config(1), s);
   probe.measure();
   REQUIRE(probe.table().rows.size() == 1);
   CHECK(probe.table().rows[0][3] < 1e-3);
@@ -233,18 +192,18 @@ TEST_CASE("scale_invariance rescales conv layers too", "[interpretability]") {
 
 TEST_CASE("interpretability probe settings are checked with their JSON paths", "[interpretability]") {
   TrainConfig train;
-  const auto model = mlp("batch");
+  const auto model = probe_mlp("batch");
   auto problems_of = [&](const char* text, const ModelConfig& m) { return check_probes(json::parse(text), m, train); };
   CHECK(problems_of(R"({"unit_ablation": {}, "scale_invariance": {}})", model).empty());
   CHECK(problems_of(R"({"unit_ablation": {"layers": [1, 2]}})", model) ==
         std::vector<std::string>{"probes.unit_ablation.layers[1]: the model has 2 hidden layers (valid: 0 .. 1), got 2"});
-  CHECK(problems_of(R"({"unit_ablation": {}})", cnn({})) ==
+  CHECK(problems_of(R"({"unit_ablation": {}})", cnn_with_fc({})) ==
         std::vector<std::string>{"probes.unit_ablation.layers: the model has no fully connected hidden layer"});
-  CHECK(problems_of(R"({"unit_ablation": {"layers": [0]}})", cnn({32})) ==
+  CHECK(problems_of(R"({"unit_ablation": {"layers": [0]}})", cnn_with_fc({32})) ==
         std::vector<std::string>{
             "probes.unit_ablation.layers[0]: hidden layer 0 is a conv block; only fully connected units can be ablated"});
-  CHECK(problems_of(R"({"unit_ablation": {"layers": [1]}})", cnn({32})).empty());
-  CHECK(problems_of(R"({"scale_invariance": {"layers": [0]}})", cnn({})).empty());
+  CHECK(problems_of(R"({"unit_ablation": {"layers": [1]}})", cnn_with_fc({32})).empty());
+  CHECK(problems_of(R"({"scale_invariance": {"layers": [0]}})", cnn_with_fc({})).empty());
   CHECK(problems_of(R"({"unit_ablation": {"samples": 0}})", model) ==
         std::vector<std::string>{"probes.unit_ablation.samples: must be an integer >= 1, got 0"});
   CHECK(problems_of(R"({"scale_invariance": {"factors": [2, 0, -1]}})", model) ==
@@ -263,8 +222,8 @@ TEST_CASE("unit_ablation and scale_invariance run after the last step and never 
   const json probes = json::parse(R"({"unit_ablation": {"samples": 200}, "scale_invariance": {"samples": 90, "factors": [2]}})");
   for (const std::string norm : {"batch", "none"}) {
     INFO(norm);
-    const Run plain = train_with(mlp(norm), json::object());
-    const Run probed = train_with(mlp(norm), probes);
+    const ProbedRun plain = probed_run(probe_mlp(norm), json::object());
+    const ProbedRun probed = probed_run(probe_mlp(norm), probes);
     CHECK(probed.losses == plain.losses);  // bit for bit
     REQUIRE(probed.result.history.size() == plain.result.history.size());
     for (std::size_t i = 0; i < plain.result.history.size(); ++i)

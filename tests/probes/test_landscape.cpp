@@ -7,8 +7,8 @@
 
 #include "model/builder.hpp"
 #include "probes/landscape.hpp"
+#include "probes/probe_training.hpp"
 #include "probes/registry.hpp"
-#include "synthetic_data.hpp"
 #include "train/trainer.hpp"
 
 using namespace bnlab;
@@ -89,36 +89,14 @@ TEST_CASE("landscape settings are checked with their JSON paths", "[probes][land
   CHECK(md.find("`ics`") != std::string::npos);
 }
 
-namespace {
-struct LossLog : TrainObserver {
-  std::vector<double> losses;
-  void after_backward(StepContext& ctx) override { losses.push_back(ctx.loss); }
-};
-}  // namespace
-
 TEST_CASE("landscape records f = 0 and every factor at step 1 and every k steps", "[probes][landscape]") {
   for (const double dropout : {0.0, 0.3}) {
     INFO("dropout " << dropout);
     ModelConfig model;
     model.hidden = {24, 16};
     model.dropout = dropout;
-    TrainConfig train;
-    train.batch_size = 30;
-    train.steps = 40;
-    train.epochs.reset();
-    train.eval_every = 20;
-    OptimizerConfig opt;
-    opt.lr = 0.05;
-    const auto& data = testing::synthetic_split(1200, 400, 3);
-    auto net = build_model(model, {}, {}, {1, 28, 28}, 10, 5);
-    Trainer trainer(*net, data.train, data.test, train, opt);
-    auto probes = make_probes(json::parse(R"({"landscape": {"factors": [1, 2, 4], "every": 20}})"),
-                              {*net, data.train, data.test, model, train});
-    trainer.add_observer(probes.at(0).get());
-    LossLog log;
-    trainer.add_observer(&log);
-    trainer.run();
-    const auto& t = probes.at(0)->table();
+    const auto run = test::probed_run(model, json::parse(R"({"landscape": {"factors": [1, 2, 4], "every": 20}})"), 40);
+    const auto& t = run.probes.at(0)->table();
     CHECK(t.columns ==
           std::vector<std::string>{"step", "factor", "loss", "distance", "grad_change", "grad_change_per_distance"});
     REQUIRE(t.rows.size() == 3 * 4);  // steps 1, 20, 40; f = 0, 1, 2, 4
@@ -130,9 +108,9 @@ TEST_CASE("landscape records f = 0 and every factor at step 1 and every k steps"
       // Without dropout the f = 0 point is the training step itself; with dropout it is recomputed
       // with other masks, so only close.
       if (dropout == 0)
-        CHECK(rows[0][2] == log.losses[static_cast<std::size_t>(step) - 1]);
+        CHECK(rows[0][2] == run.losses[static_cast<std::size_t>(step) - 1]);
       else
-        CHECK(rows[0][2] == Approx(log.losses[static_cast<std::size_t>(step) - 1]).epsilon(0.5));
+        CHECK(rows[0][2] == Approx(run.losses[static_cast<std::size_t>(step) - 1]).epsilon(0.5));
       CHECK(std::isnan(rows[0][5]));
       const double per_unit = rows[1][3] / 1.0;  // distance = f·lr·||g||
       CHECK(per_unit > 0);

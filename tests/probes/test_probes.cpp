@@ -7,69 +7,25 @@
 
 #include "core/errors.hpp"
 #include "data/dataset.hpp"
-#include "synthetic_data.hpp"
 #include "model/builder.hpp"
 #include "probes/activation_percentiles.hpp"
 #include "util/percentile.hpp"
 #include "probes/inference_cost.hpp"
+#include "probes/probe_training.hpp"
 #include "probes/registry.hpp"
 #include "train/trainer.hpp"
 
 using namespace bnlab;
 using nlohmann::json;
+using test::probe_data;
+using test::probe_mlp;
+using test::probed_run;
+using test::ProbedRun;
 
 namespace {
 
-const DataSplit& synthetic() { return testing::synthetic_split(1200, 400, 3); }
-
-// Every training loss, step by step.
-struct LossLog : TrainObserver {
-  std::vector<double> losses;
-  void after_backward(StepContext& ctx) override { losses.push_back(ctx.loss); }
-};
-
-struct Run {
-  TrainResult result;
-  std::vector<double> losses;
-  std::vector<std::unique_ptr<Probe>> probes;
-  std::unique_ptr<Network> net;
-};
-
-// Builds and trains the way execute_run does: probes from the config, BN+ReLU unfused only when
-// a probe needs the pre-activation.
-Run train_with(const ModelConfig& model, const json& probes, std::int64_t steps = 60) {
-  TrainConfig train;
-  train.batch_size = 30;
-  train.steps = steps;
-  train.epochs.reset();
-  train.eval_every = 20;
-  OptimizerConfig opt;
-  opt.lr = 0.05;
-  opt.momentum = 0.9;
-  const auto& data = synthetic();
-  Run run;
-  run.net = build_model(model, {}, {}, {1, 28, 28}, 10, 5);
-  Trainer trainer(*run.net, data.train, data.test, train, opt);
-  run.probes = make_probes(probes, {*run.net, data.train, data.test, model, train});
-  for (auto& p : run.probes) trainer.add_observer(p.get());
-  LossLog log;
-  trainer.add_observer(&log);
-  run.result = trainer.run();
-  run.losses = log.losses;
-  return run;
-}
-
-ModelConfig mlp(const std::string& norm, const std::string& activation, double dropout = 0.0) {
-  ModelConfig m;
-  m.arch = "mlp";
-  m.hidden = {24, 16};
-  m.norm = norm;
-  m.activation = activation;
-  m.dropout = dropout;
-  return m;
-}
-
-ModelConfig cnn(const std::string& norm) {
+// One conv layer of 8 channels and a fully connected layer of 16 units.
+ModelConfig small_cnn(const std::string& norm) {
   ModelConfig m;
   m.arch = "cnn";
   m.channels = {8};
@@ -97,7 +53,7 @@ TEST_CASE("percentiles interpolate between order statistics like numpy", "[probe
 
 TEST_CASE("probe settings are checked with their JSON paths", "[probes]") {
   const TrainConfig train;
-  const auto model = mlp("batch", "sigmoid");  // two hidden layers of 24 and 16
+  const auto model = probe_mlp("batch", "sigmoid");  // two hidden layers of 24 and 16
   CHECK(check_probes(json::object(), model, train).empty());
   CHECK(check_probes(json::parse(R"({"activation_percentiles": {}, "train_mode_accuracy": {}})"), model, train).empty());
   CHECK(check_probes(json::parse(R"({"activation_percentiles": {"layer": -2, "units": [23]}})"), model, train).empty());
@@ -121,18 +77,19 @@ TEST_CASE("probe settings are checked with their JSON paths", "[probes]") {
   CHECK(units == std::vector<std::string>{"probes.activation_percentiles.units[1]: hidden layer 1 has 16 units, got 16"});
   CHECK(check_probes(json::parse(R"({"activation_percentiles": 5})"), model, train).size() == 1);
   CHECK_THROWS_AS(make_probes(json::parse(R"({"nope": {}})"), {*build_model(model, {}, {}, {1, 28, 28}, 10, 1),
-                                                              synthetic().train, synthetic().test, model, train}),
+                                                               probe_data().train, probe_data().test, model, train}),
                   ConfigError);
 }
 
 TEST_CASE("a probe never changes the training trajectory", "[probes]") {
   const json all = json::parse(R"({"activation_percentiles": {"every": 7, "units": [0, 3]},
                                    "train_mode_accuracy": {"samples": 90}})");
-  for (const auto& model : {mlp("batch", "relu"), mlp("batch", "sigmoid", 0.2), mlp("none", "tanh"), cnn("batch")}) {
+  for (const auto& model : {probe_mlp("batch", "relu"), probe_mlp("batch", "sigmoid", 0.2), probe_mlp("none", "tanh"),
+                            small_cnn("batch")}) {
     INFO(model.arch << " " << model.norm << " " << model.activation << " dropout " << model.dropout);
     const std::int64_t steps = model.arch == "cnn" ? 30 : 60;  // conv evaluations are the slow part
-    const Run plain = train_with(model, json::object(), steps);
-    const Run probed = train_with(model, all, steps);
+    const ProbedRun plain = probed_run(model, json::object(), steps);
+    const ProbedRun probed = probed_run(model, all, steps);
     REQUIRE(plain.losses.size() == static_cast<std::size_t>(steps));
     CHECK(probed.losses == plain.losses);  // bit for bit
     REQUIRE(probed.result.history.size() == plain.result.history.size());
@@ -144,7 +101,7 @@ TEST_CASE("a probe never changes the training trajectory", "[probes]") {
 }
 
 TEST_CASE("activation_percentiles records every unit and percentile at step 1 and every k steps", "[probes]") {
-  const Run run = train_with(mlp("batch", "sigmoid"), json::parse(R"({"activation_percentiles":
+  const ProbedRun run = probed_run(probe_mlp("batch", "sigmoid"), json::parse(R"({"activation_percentiles":
       {"layer": -1, "units": [2, 5], "percentiles": [0, 15, 50, 85, 100], "every": 25}})"));
   const auto& t = run.probes.at(0)->table();
   CHECK(t.columns == std::vector<std::string>{"step", "layer", "unit", "percentile", "value"});
@@ -164,8 +121,8 @@ TEST_CASE("activation_percentiles records every unit and percentile at step 1 an
 }
 
 TEST_CASE("activation_percentiles watches conv channels over all positions", "[probes]") {
-  const Run run =
-      train_with(cnn("none"), json::parse(R"({"activation_percentiles": {"layer": 0, "units": [7], "every": 10}})"), 20);
+  const ProbedRun run = probed_run(
+      small_cnn("none"), json::parse(R"({"activation_percentiles": {"layer": 0, "units": [7], "every": 10}})"), 20);
   const auto& t = run.probes.at(0)->table();
   REQUIRE(t.rows.size() == 3 * 3);  // steps 1, 10, 20
   CHECK(t.rows[0][2] == 7);
@@ -174,7 +131,7 @@ TEST_CASE("activation_percentiles watches conv channels over all positions", "[p
 
 TEST_CASE("train_mode_accuracy compares running and batch statistics at every evaluation", "[probes]") {
   const json probe = json::parse(R"({"train_mode_accuracy": {"samples": 100, "batch_size": 0}})");
-  const Run with_bn = train_with(mlp("batch", "relu"), probe);
+  const ProbedRun with_bn = probed_run(probe_mlp("batch", "relu"), probe);
   const auto& t = with_bn.probes.at(0)->table();
   CHECK(t.columns ==
         std::vector<std::string>{"step", "batch_size", "samples", "eval_loss", "eval_acc", "batch_stats_loss", "batch_stats_acc"});
@@ -189,7 +146,7 @@ TEST_CASE("train_mode_accuracy compares running and batch statistics at every ev
   CHECK(t.rows.back()[3] != t.rows.back()[5]);  // running and batch statistics differ with BN
 
   // Without a norm layer the two modes are the same computation.
-  const Run no_norm = train_with(mlp("none", "relu", 0.3), probe);
+  const ProbedRun no_norm = probed_run(probe_mlp("none", "relu", 0.3), probe);
   for (const auto& row : no_norm.probes.at(0)->table().rows) {
     CHECK(row[3] == row[5]);
     CHECK(row[4] == row[6]);
@@ -207,7 +164,7 @@ TEST_CASE("the config reference documents every probe and its settings", "[probe
 
 TEST_CASE("probe settings: every other error path names its key", "[probes]") {
   TrainConfig train;
-  const auto model = mlp("batch", "relu");
+  const auto model = probe_mlp("batch", "relu");
   auto problems_of = [&](const char* text, const ModelConfig& m) { return check_probes(json::parse(text), m, train); };
   CHECK(problems_of(R"({"activation_percentiles": {"units": []}})", model) ==
         std::vector<std::string>{"probes.activation_percentiles.units: must be a non-empty list of integers, got []"});
@@ -264,10 +221,10 @@ TEST_CASE("probe settings: every other error path names its key", "[probes]") {
 TEST_CASE("train_mode_accuracy refuses a data set smaller than one batch", "[probes]") {
   TrainConfig train;
   train.batch_size = 500;  // the synthetic test set has 400 samples
-  const auto model = mlp("batch", "relu");
+  const auto model = probe_mlp("batch", "relu");
   auto net = build_model(model, {}, {}, {1, 28, 28}, 10, 1);
   CHECK_THROWS_WITH(make_probes(json::parse(R"({"train_mode_accuracy": {"samples": 1000}})"),
-                                {*net, synthetic().train, synthetic().test, model, train}),
+                                {*net, probe_data().train, probe_data().test, model, train}),
                     Catch::Contains("the test set has 400 samples, fewer than one batch of 500"));
 }
 
@@ -277,14 +234,14 @@ TEST_CASE("ics and landscape never change the training trajectory", "[probes][ic
   // pre-activation), no norm, dropout, and a conv net.
   const json ics = json::parse(R"({"ics": {"every": 7}})");
   const json landscape = json::parse(R"({"landscape": {"every": 7, "factors": [0.5, 4]}})");
-  for (const auto& model : {mlp("batch", "relu"), mlp("none", "relu"), mlp("batch", "relu", 0.2), mlp("none", "tanh", 0.3),
-                            cnn("batch")}) {
+  for (const auto& model : {probe_mlp("batch", "relu"), probe_mlp("none", "relu"), probe_mlp("batch", "relu", 0.2),
+                            probe_mlp("none", "tanh", 0.3), small_cnn("batch")}) {
     INFO(model.arch << " " << model.norm << " " << model.activation << " dropout " << model.dropout);
     const std::int64_t steps = model.arch == "cnn" ? 15 : 30;
-    const Run plain = train_with(model, json::object(), steps);
+    const ProbedRun plain = probed_run(model, json::object(), steps);
     for (const auto& probe : {ics, landscape}) {
       INFO(probe.dump());
-      const Run probed = train_with(model, probe, steps);
+      const ProbedRun probed = probed_run(model, probe, steps);
       CHECK(!probed.probes.at(0)->table().rows.empty());
       CHECK(probed.losses == plain.losses);  // bit for bit
       REQUIRE(probed.result.history.size() == plain.result.history.size());
@@ -300,11 +257,11 @@ TEST_CASE("ics and landscape never change the training trajectory", "[probes][ic
 
 TEST_CASE("inference_cost times the trained and the folded net once, at the end, without moving training", "[probes][inference_cost]") {
   const json probe = json::parse(R"({"inference_cost": {"repeats": 3, "min_time_ms": 1, "samples": 100}})");
-  for (const auto& model : {mlp("batch", "relu"), cnn("batch")}) {
+  for (const auto& model : {probe_mlp("batch", "relu"), small_cnn("batch")}) {
     INFO(model.arch);
     const std::int64_t steps = model.arch == "cnn" ? 20 : 60;  // mlp: 3 evaluations, rows at the last only
-    const Run plain = train_with(model, json::object(), steps);
-    const Run probed = train_with(model, probe, steps);
+    const ProbedRun plain = probed_run(model, json::object(), steps);
+    const ProbedRun probed = probed_run(model, probe, steps);
     CHECK(probed.losses == plain.losses);  // bit for bit
     REQUIRE(probed.result.history.size() == plain.result.history.size());
     CHECK(probed.result.history.back().test_loss == plain.result.history.back().test_loss);
@@ -330,7 +287,7 @@ TEST_CASE("inference_cost times the trained and the folded net once, at the end,
           Results{{"inference_cost_ms", t.rows[0][4]}, {"inference_cost_folded_ms", t.rows[1][4]}});
   }
   // Without BN there is nothing to fold: one row.
-  const Run no_norm = train_with(mlp("none", "relu"), probe);
+  const ProbedRun no_norm = probed_run(probe_mlp("none", "relu"), probe);
   const auto& t = no_norm.probes.at(0)->table();
   REQUIRE(t.rows.size() == 1);
   CHECK(t.rows[0][1] == 0);
@@ -342,18 +299,20 @@ TEST_CASE("inference_cost times the trained and the folded net once, at the end,
   CHECK(results[0].second == t.rows[0][4]);
   CHECK(results[1].second == t.rows[0][4]);
   // A norm that does not fold (layer norm) has no folded time: an empty cell.
-  results = train_with(mlp("layer", "relu"), probe, 20).probes.at(0)->results();
+  results = probed_run(probe_mlp("layer", "relu"), probe, 20).probes.at(0)->results();
   CHECK(results[0].second > 0);
   CHECK(std::isnan(results[1].second));
   // A batch larger than the test set (400 images) repeats them.
-  const Run big = train_with(mlp("batch", "relu"),
-                             json::parse(R"({"inference_cost": {"batch_size": 500, "repeats": 1, "min_time_ms": 0}})"), 20);
+  const ProbedRun big =
+      probed_run(probe_mlp("batch", "relu"),
+                 json::parse(R"({"inference_cost": {"batch_size": 500, "repeats": 1, "min_time_ms": 0}})"), 20);
   const auto& b = big.probes.at(0)->table();
   REQUIRE(b.rows.size() == 2);
   CHECK(b.rows[1][2] == 500);
   CHECK(b.rows[1][6] == 500);
   CHECK(b.rows[1][7] <= 1e-5 * b.rows[1][8]);
-  CHECK(check_probes(json::parse(R"({"inference_cost": {"repeats": 0, "batch_size": -1}})"), mlp("batch", "relu"), {}) ==
+  const json bad = json::parse(R"({"inference_cost": {"repeats": 0, "batch_size": -1}})");
+  CHECK(check_probes(bad, probe_mlp("batch", "relu"), {}) ==
         std::vector<std::string>{"probes.inference_cost.batch_size: must be an integer >= 0, got -1",
                                  "probes.inference_cost.repeats: must be an integer in [1, 100000], got 0"});
 }

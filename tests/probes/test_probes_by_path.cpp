@@ -7,9 +7,9 @@
 #include <nlohmann/json.hpp>
 
 #include "model/builder.hpp"
+#include "probes/probe_training.hpp"
 #include "probes/registry.hpp"
 #include "probes/unit_tools.hpp"
-#include "synthetic_data.hpp"
 #include "model/small_nets.hpp"
 #include "train/trainer.hpp"
 
@@ -17,9 +17,6 @@ using namespace bnlab;
 using nlohmann::json;
 
 namespace {
-
-
-const DataSplit& synthetic() { return testing::synthetic_split(1200, 400, 3); }
 
 ModelConfig resnet8() {
   ModelConfig m;
@@ -38,22 +35,7 @@ ModelConfig conv_then_fc() {
                                       {"flatten": {}}, {"linear": {"out": 12}}, {"norm": {}}, {"activation": {}}])"));
 }
 
-std::vector<std::unique_ptr<Probe>> train_with(Network& net, const ModelConfig& model, const json& probes) {
-  TrainConfig train;
-  train.batch_size = 30;
-  train.steps = 20;
-  train.epochs.reset();
-  train.eval_every = 20;
-  OptimizerConfig opt;
-  opt.lr = 0.05;
-  Trainer trainer(net, synthetic().train, synthetic().test, train, opt);
-  auto made = make_probes(probes, {net, synthetic().train, synthetic().test, model, train});
-  for (auto& p : made) trainer.add_observer(p.get());
-  trainer.run();
-  return made;
-}
-
-std::vector<std::string> problems_of(const char* probes, const ModelConfig& model) {
+std::vector<std::string> probe_problems(const char* probes, const ModelConfig& model) {
   return check_probes(json::parse(probes), model, TrainConfig{});
 }
 
@@ -100,10 +82,11 @@ TEST_CASE("the hidden layers a config plans are the network's, path for path", "
 TEST_CASE("scale_invariance and activation_percentiles address a ResNet's layers by path", "[probes][layers]") {
   const ModelConfig model = resnet8();
   auto net = build_model(model, {}, {}, kImage, 10, 5);
-  const auto probes = train_with(*net, model, json::parse(R"({
+  const auto run = test::train_with_probes(*net, model, json::parse(R"({
       "scale_invariance": {"layers": ["stage2.block1.shortcut.conv2d1", "stage3.block1.body.conv2d2"],
                            "factors": [2], "samples": 60, "batch_size": 30},
-      "activation_percentiles": {"layer": "stage2.block1.body.conv2d1", "units": [7], "every": 10}})"));
+      "activation_percentiles": {"layer": "stage2.block1.body.conv2d1", "units": [7], "every": 10}})"), 20);
+  const auto& probes = run.probes;
   REQUIRE(probes.size() == 2);
   for (const auto& probe : probes) {
     const auto& rows = probe->table().rows;
@@ -127,7 +110,7 @@ TEST_CASE("unit_ablation on a layer list: by path or by index, the same rows", "
   for (const char* layers : {R"(["linear1"])", "[1]"}) {
     auto net = build_model(model, {}, {}, kImage, 10, 5);
     const std::string probes = std::string(R"({"unit_ablation": {"samples": 100, "layers": )") + layers + "}}";
-    const auto made = train_with(*net, model, json::parse(probes));
+    const auto made = test::train_with_probes(*net, model, json::parse(probes), 20).probes;
     (by_path.empty() ? by_path : by_index) = made.at(0)->table().rows;
   }
   REQUIRE(by_path.size() == 12);  // one row per unit of linear1
@@ -139,21 +122,21 @@ TEST_CASE("unit_ablation refuses a unit that does not feed a linear layer direct
   // linear1 feeds the residual block; the block's linear feeds the add: no column to zero.
   const ModelConfig model = layers_model(json::parse(R"([{"flatten": {}}, {"linear": {"out": 8}},
       {"residual": {"body": [{"linear": {"out": 8}}, {"norm": {}}]}}])"));
-  CHECK(problems_of(R"({"unit_ablation": {}})", model) ==
+  CHECK(probe_problems(R"({"unit_ablation": {}})", model) ==
         std::vector<std::string>{"probes.unit_ablation.layers: the model has no fully connected hidden layer"});
-  CHECK(problems_of(R"({"unit_ablation": {"layers": ["linear1"]}})", model) ==
+  CHECK(probe_problems(R"({"unit_ablation": {"layers": ["linear1"]}})", model) ==
         std::vector<std::string>{"probes.unit_ablation.layers[0]: hidden layer 0 (linear1) does not feed a linear "
                                  "layer directly at the top level of the network (an ablation zeroes the unit's "
                                  "column of that layer's weight)"});
-  CHECK(problems_of(R"({"scale_invariance": {"layers": ["residual1.body.linear1"]}})", model).empty());
+  CHECK(probe_problems(R"({"scale_invariance": {"layers": ["residual1.body.linear1"]}})", model).empty());
   // A network that does not plan: its own problem is reported by the config rules, not by the probe.
   const ModelConfig too_deep = layers_model(json::parse(R"([{"max_pool": {"kernel": 64}}])"));
-  CHECK(problems_of(R"({"scale_invariance": {"layers": ["nothing"]}})", too_deep).empty());
+  CHECK(probe_problems(R"({"scale_invariance": {"layers": ["nothing"]}})", too_deep).empty());
 }
 
 TEST_CASE("ics counts a ResNet's weight layers from its plan", "[probes][layers][ics]") {
   // ResNet-8: 9 hidden layers and the classifier (the mlp/cnn count of channels and fc said 3)
-  CHECK(problems_of(R"({"ics": {"layers": [0, 9]}})", resnet8()).empty());
-  CHECK(problems_of(R"({"ics": {"layers": [10]}})", resnet8()) ==
+  CHECK(probe_problems(R"({"ics": {"layers": [0, 9]}})", resnet8()).empty());
+  CHECK(probe_problems(R"({"ics": {"layers": [10]}})", resnet8()) ==
         std::vector<std::string>{"probes.ics.layers[0]: the model has 10 weight layers (valid: 0 .. 9), got 10"});
 }

@@ -16,7 +16,8 @@ using namespace bnlab;
 
 namespace {
 
-const DataSplit& synthetic() { return testing::synthetic_split(2000, 500, 7); }
+// 2000 training and 500 test images of the synthetic set, seed 7.
+const DataSplit& trainer_data() { return testing::synthetic_split(2000, 500, 7); }
 
 struct Setup {
   ModelConfig model;
@@ -34,7 +35,7 @@ struct Setup {
   }
   TrainResult run(const std::string& norm, std::uint64_t seed = 1) {
     model.norm = norm;
-    const auto& data = synthetic();
+    const auto& data = trainer_data();
     auto net = build_model(model, {}, {}, {1, 28, 28}, 10, seed);
     train.seed = static_cast<std::int64_t>(seed);
     Trainer trainer(*net, data.train, data.test, train, opt);
@@ -99,7 +100,7 @@ TEST_CASE("the steady-state training step creates no primitive", "[train][perf]"
     s.model.arch = arch;
     s.model.channels = {8};
     s.model.norm = "batch";
-    const auto& data = synthetic();
+    const auto& data = trainer_data();
     auto net = build_model(s.model, {}, {}, {1, 28, 28}, 10, 1);
     Tensor input = Tensor::plain(net->input_dims(16));
     input.from_vector(std::vector<float>(static_cast<std::size_t>(input.numel()), 0.5f));
