@@ -96,7 +96,7 @@ Constraint filename() { Constraint c; c.filename_safe = true; return c; }
 const std::vector<std::string>& figure_names() {
   static const std::vector<std::string> names = {
       "convergence", "learning_rate", "initialization", "regularization", "batch_size", "batch_size_resnet",
-      "interpretability", "ics", "landscape", "noisy_bn", "overhead"};
+      "interpretability", "ics", "landscape", "noisy_bn", "overhead", "rnn"};
   return names;
 }
 

@@ -1,6 +1,6 @@
 """The study figures by the name a config gives in plot.figure. bnlab's schema holds the same list
 (the names `bnlab validate` accepts): check_names() says where the two differ."""
-from . import batch_size, batch_size_resnet, geometry, interpretability, overhead, sensitivity, training
+from . import batch_size, batch_size_resnet, geometry, interpretability, overhead, recurrent, sensitivity, training
 from .bnlab_cli import figure_names
 from .common import fail
 
@@ -16,6 +16,7 @@ FIGURES = {
     "landscape": geometry.plot_landscape,
     "noisy_bn": training.plot_noisy_bn,
     "overhead": overhead.plot_overhead,
+    "rnn": recurrent.plot_rnn,
 }
 
 
