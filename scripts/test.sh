@@ -11,7 +11,7 @@
 #   3. the same Catch2 suite under AddressSanitizer + UndefinedBehaviorSanitizer (clang, build-asan/)
 #   4. the config fuzzer (tests/fuzz/), two processes for 30 s each, from a corpus of the repo's own configs and the
 #      hostile seeds of tests/fuzz/make_corpus.py, from the same sanitized build (the library there
-#      is also instrumented for libFuzzer's coverage); a crash, hang (10 s), 1.5 GB of memory, a
+#      is also instrumented for libFuzzer's coverage); a crash, hang (30 s), 1.5 GB of memory, a
 #      256 MB allocation, a leak or a sanitizer report fails
 # One sanitized build serves both 3 and 4: on a 2-core machine each build takes minutes.
 set -euo pipefail
@@ -64,9 +64,12 @@ find "$corpus" -maxdepth 1 -type f -exec cp -t "$corpus/1" {} + -exec cp -t "$co
 # One libFuzzer process per core, 30 s each, with different seeds and corpus copies (each adds the
 # inputs it finds to its own): 60 s of fuzzing in 30 s of wall time. Either failing fails the suite.
 # -max_len: past the 256 KiB config limit (libFuzzer's default is 4 KB, or the largest seed);
-# -timeout/-rss_limit_mb/-malloc_limit_mb: an input that is slow or memory-hungry is a bug too.
+# -timeout/-rss_limit_mb/-malloc_limit_mb: an input that is slow or memory-hungry is a bug too. The
+# timeout is 30 s: the largest study config (batch_size_resnet, 400 runs, each expanded and checked)
+# takes 0.2 s in the Release build but 7-19 s in this instrumented one, depending on the load, and
+# tripped a 10 s limit on a shared machine; a hang still fails.
 fuzz() {
-  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 build-asan/bnlab_fuzz_config -max_total_time=30 -timeout=10 \
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 build-asan/bnlab_fuzz_config -max_total_time=30 -timeout=30 \
     -max_len=270000 -rss_limit_mb=1536 -malloc_limit_mb=256 -seed="$1" \
     -artifact_prefix=build-asan/artifacts/ -print_final_stats=1 "$corpus/$1" >"$corpus/fuzz$1.log" 2>&1
 }
