@@ -70,6 +70,32 @@ std::vector<std::string> keys_except(const CsvTable& runs, const std::vector<std
   return keys;
 }
 
+// The swept keys that change together with `key`, as a zip group makes them (train.eval_every zipped
+// with train.batch_size): over every run of runs.csv, each value of `key` comes with one value of K
+// and each value of K with one value of `key`, and K takes more than one. In a product sweep an
+// independent key takes all its values with each value of `key`, so it is never linked. A linked
+// key is not part of a pair's identity (its runs differ in it by design) and not a facet.
+std::vector<std::string> linked_keys(const CsvTable& runs, const std::string& key, int key_column) {
+  std::vector<std::string> linked;
+  for (const auto& other : keys_except(runs, {key, kSeedKey})) {
+    const int column = runs.column(other);
+    std::map<std::string, std::string> forward, backward;
+    bool function = true;
+    for (const auto& row : runs.rows) {
+      const auto& k = row[static_cast<std::size_t>(key_column)];
+      const auto& v = row[static_cast<std::size_t>(column)];
+      const auto [f, new_k] = forward.try_emplace(k, v);
+      const auto [b, new_v] = backward.try_emplace(v, k);
+      if ((!new_k && f->second != v) || (!new_v && b->second != k)) {
+        function = false;
+        break;
+      }
+    }
+    if (function && backward.size() > 1) linked.push_back(other);
+  }
+  return linked;
+}
+
 std::string describe_keys(const std::vector<std::string>& keys, const std::vector<std::string>& values) {
   std::vector<std::string> parts;
   for (std::size_t i = 0; i < keys.size(); ++i) parts.push_back(keys[i] + "=" + values[i]);
@@ -165,13 +191,17 @@ ComparisonTable compare_runs(const CsvTable& all_runs, const Comparison& compari
   const int metric_column = require_column(runs, metric, "metric", runs_result_columns());
   const int status_column = require_column(runs, "status", "column", runs.header);
   const int id_column = require_column(runs, "run_id", "column", runs.header);
+  const auto linked = linked_keys(all_runs, key, key_indices(all_runs, {key})[0]);
   std::vector<std::string> not_facets = where_keys;
   not_facets.insert(not_facets.end(), {key, kSeedKey});
+  not_facets.insert(not_facets.end(), linked.begin(), linked.end());
   table.facets = by ? *by : keys_except(runs, not_facets);
   if (std::find(table.facets.begin(), table.facets.end(), key) != table.facets.end())
     throw ConfigError(fmt::format("compare: '{}' cannot be both the compared key and a --by key", key));
   const auto facet_columns = key_indices(runs, table.facets);
-  const auto match_keys = keys_except(runs, {key});  // a pair agrees on all of these (the seed included)
+  std::vector<std::string> not_matched = linked;
+  not_matched.push_back(key);
+  const auto match_keys = keys_except(runs, not_matched);  // a pair agrees on all of these (the seed included)
   const auto match_columns = key_indices(runs, match_keys);
 
   // For every combination of the other keys: the row with key=a and the row with key=b.

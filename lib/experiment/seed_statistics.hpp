@@ -66,7 +66,8 @@ struct Comparison {
 // the cell "0.1"). A key that is not a column of `runs` keeps no run.
 CsvTable runs_where(const CsvTable& runs, const std::vector<std::pair<std::string, std::string>>& where);
 
-// Pairs the runs with key=a and key=b that agree on every other key (the seed included), within
+// Pairs the runs with key=a and key=b that agree on every other key (the seed included; keys zipped
+// with `key`, which change with it in every run of runs.csv, are left out of that), within
 // each facet, among the runs of `where` (its keys must be keys of runs.csv, other than `key`). A run
 // without its partner is a ConfigError that names the missing runs.
 ComparisonTable compare_runs(const CsvTable& runs, const Comparison& comparison);

@@ -140,3 +140,31 @@ TEST_CASE("compare names unpaired runs, duplicates and unknown values", "[compar
   CHECK_THROWS_WITH(compare_runs(kRuns, key_as_facet),
                     Contains("cannot be both"));
 }
+
+TEST_CASE("compare leaves keys zipped with the compared key out of the pairing", "[compare]") {
+  // train.eval_every is zipped with train.batch_size (50 at 64, 800 at 4): runs at batch 4 and 64
+  // differ in it by design, so pairs agree on the norm and the seed only. model.norm is swept
+  // independently (both values at both batch sizes): it stays part of a pair's identity.
+  CsvTable runs;
+  runs.header = {"run_id", "status", "model.norm", "train.batch_size", "train.eval_every", "train.seed",
+                 "final_test_acc"};
+  runs.rows = {{"a1", "ok", "batch", "64", "50", "1", "0.83"}, {"b1", "ok", "batch", "4", "800", "1", "0.10"},
+               {"a2", "ok", "batch", "64", "50", "2", "0.84"}, {"b2", "ok", "batch", "4", "800", "2", "0.12"},
+               {"c1", "ok", "layer", "64", "50", "1", "0.83"}, {"d1", "ok", "layer", "4", "800", "1", "0.82"},
+               {"c2", "ok", "layer", "64", "50", "2", "0.84"}, {"d2", "ok", "layer", "4", "800", "2", "0.86"}};
+  const auto t =
+      compare_runs(runs, Comparison{.metric = "final_test_acc", .key = "train.batch_size", .a = "4", .b = "64"});
+  CHECK(t.facets == std::vector<std::string>{"model.norm"});  // not train.eval_every
+  REQUIRE(t.rows.size() == 2);
+  CHECK(t.rows[0].result.difference.n == 2);
+  CHECK_THAT(t.rows[0].result.difference.mean, WithinAbs((-0.73 - 0.72) / 2, 1e-12));
+  CHECK_THAT(t.rows[1].result.difference.mean, WithinAbs((-0.01 + 0.02) / 2, 1e-12));
+
+  // the same runs compared by norm: eval_every varies with the batch size, not with the norm, so it
+  // is part of the identity (and batch size a facet) as before
+  const auto by_norm =
+      compare_runs(runs, Comparison{.metric = "final_test_acc", .key = "model.norm", .a = "batch", .b = "layer"});
+  CHECK(by_norm.facets == std::vector<std::string>{"train.batch_size", "train.eval_every"});
+  REQUIRE(by_norm.rows.size() == 2);
+  CHECK(by_norm.rows[0].result.difference.n == 2);
+}
