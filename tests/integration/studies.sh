@@ -52,7 +52,8 @@ for config in "${studies[@]}"; do
     wall_s
   # one column per swept key, named by its dotted path (from the resolved config: a study may extend
   # another, and a zip group's keys are columns too)
-  "$BNLAB" plan "$config" --resolved >"$tmp/resolved.json"
+  # (as shortened: a --set of a zipped key takes it out of the sweep, and out of the CSVs' columns)
+  "$BNLAB" plan "$config" --resolved "${study_sets[@]}" >"$tmp/resolved.json"
   for key in $(python3 -c "
 import json, sys
 sweep = json.load(open(sys.argv[1]))['sweep']

@@ -5,7 +5,8 @@
 # study_args NAME BNLAB: sets the array `study_args` to the `bnlab run` arguments that shorten
 # study NAME (configs/studies/NAME.json): a Fashion-MNIST subset, 60 steps, one seed, the probes
 # every 20 steps, and where the shortened plan still has more than 8 runs one shard of about 6
-# (every N-th run of it, so several norms and batch sizes still reach plot.py). These runs are most
+# (every N-th run of it, so several norms and batch sizes still reach plot.py); `study_sets` to the
+# same arguments without the shard (what `bnlab plan` takes). These runs are most
 # of the integration tests' CPU, which shares the cores with the sanitized build in scripts/test.sh.
 study_args() {
   local name=$1 bnlab=$2 planned
@@ -20,7 +21,10 @@ study_args() {
                                     --set 'sweep.train.batch_size=[2,32]' --set 'probes.batch_stats.batch_sizes=[2,32]') ;;
     batch_size*) study_args+=(--set probes.batch_stats.samples=600) ;;
     overhead) study_args+=(--set probes.inference_cost.repeats=3 --set 'sweep.train.batch_size=[2,32]') ;;
+    # an LSTM's evaluation reads every image as 28 steps: a small validation set and a narrow cell
+    rnn) study_args+=(--set data.val_size=200 --set model.lstm_hidden=16 --set probes.train_mode_accuracy.samples=100) ;;
   esac
+  study_sets=("${study_args[@]}")  # the --set part alone, for `bnlab plan` (which takes no --shard)
   planned=$(($("$bnlab" plan "configs/studies/$name.json" "${study_args[@]}" | wc -l) - 1))
   ((planned > 8)) && study_args+=(--shard "0/$(((planned + 5) / 6))")
   return 0
