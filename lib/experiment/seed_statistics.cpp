@@ -191,7 +191,7 @@ ComparisonTable compare_runs(const CsvTable& all_runs, const Comparison& compari
   const int metric_column = require_column(runs, metric, "metric", runs_result_columns());
   const int status_column = require_column(runs, "status", "column", runs.header);
   const int id_column = require_column(runs, "run_id", "column", runs.header);
-  const auto linked = linked_keys(all_runs, key, key_indices(all_runs, {key})[0]);
+  const auto linked = linked_keys(all_runs, key, key_column);  // runs has all_runs' header
   std::vector<std::string> not_facets = where_keys;
   not_facets.insert(not_facets.end(), {key, kSeedKey});
   not_facets.insert(not_facets.end(), linked.begin(), linked.end());
