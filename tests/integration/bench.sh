@@ -44,4 +44,21 @@ assert [r["name"] for r in rows] == ["train_step", "infer_batch"], rows
 assert all(float(r["frac_peak"]) > 0 and float(r["x_floor"]) > 0 and r["shape"] == "2x1x28x28" for r in rows)
 PY
 expect_status 2 "$BNLAB" bench --norms batchnorm
+# scripts/bench_pytorch.py: bad arguments exit 2; without PyTorch it says how to get it; with it (Debian's
+# python3-torch on the CI machine), one tiny row of each framework reaches the table with a ratio.
+expect_status 2 /usr/bin/python3 scripts/bench_pytorch.py --bnlab "$BNLAB" --models vgg
+grep -q "unknown model 'vgg'" "$tmp/last.err" || fail "bench_pytorch: --models vgg: $(cat "$tmp/last.err")"
+if /usr/bin/python3 -c "import torch" 2>/dev/null; then
+  expect_status 0 /usr/bin/python3 scripts/bench_pytorch.py --bnlab "$BNLAB" --models mlp --norms batch --batches 2 \
+    --rounds 1 --repeats 1 --min-time 1 --csv "$tmp/pt.csv"
+  grep -qE '^\| mlp \| batch \| 2 \| [0-9.e-]+ \| [0-9.e-]+ \| [0-9.]+ \| [0-9.e-]+ \| [0-9.e-]+ \| [0-9.]+ \|$' "$tmp/last.out" ||
+    fail "bench_pytorch: no mlp row with both frameworks: $(cat "$tmp/last.out")"
+  [[ $(cut -d, -f2 "$tmp/pt.csv" | sort | uniq -c | awk '{print $1 $2}' | tr '\n' ' ') == "2bnlab 1framework 2pytorch " ]] ||
+    fail "bench_pytorch --csv: $(cat "$tmp/pt.csv")"
+  pass "bench_pytorch.py: one row of bnlab and PyTorch, ratio and CSV"
+else
+  expect_status 1 /usr/bin/python3 scripts/bench_pytorch.py --bnlab "$BNLAB"
+  grep -q "apt install python3-torch" "$tmp/last.err" || fail "bench_pytorch without torch: $(cat "$tmp/last.err")"
+  pass "bench_pytorch.py without PyTorch: exit 1 naming the package (PyTorch rows not run)"
+fi
 echo "bench.sh: all passed"
