@@ -30,6 +30,7 @@ Threads: torch.set_num_threads(--threads), and OMP_NUM_THREADS / OPENBLAS_NUM_TH
 torch loads (bnlab gets --threads). Run it on a quiet machine: both columns are wall times.
 """
 import argparse
+import collections
 import csv
 import io
 import os
@@ -37,6 +38,9 @@ import statistics
 import subprocess
 import sys
 import time
+
+# One timing: the round, which framework, the bench row's name (train_step, infer_batch), the row.
+Measurement = collections.namedtuple("Measurement", "round framework name model norm batch ms_median ms_min")
 
 
 def parse_args():
@@ -119,7 +123,7 @@ def time_call(fn, repeats, min_time_ms):
     return statistics.median(per_call), min(per_call)
 
 
-def measure_torch(torch, args):
+def measure_torch(torch, args, rnd):
     out = []
     for name, norm, batch in rows_of(args):
         torch.manual_seed(1)
@@ -140,18 +144,20 @@ def measure_torch(torch, args):
 
         model.train()
         med, mn = time_call(train_step, args.repeats, args.min_time)
-        out.append(("pytorch", "train_step", name, norm, batch, med, mn))
+        out.append(Measurement(rnd, "pytorch", "train_step", name, norm, batch, med, mn))
         model.eval()
         med, mn = time_call(infer_batch, args.repeats, args.min_time)
-        out.append(("pytorch", "infer_batch", name, norm, batch, med, mn))
+        out.append(Measurement(rnd, "pytorch", "infer_batch", name, norm, batch, med, mn))
     return out
 
 
-def measure_bnlab(args):
+def measure_bnlab(args, rnd):
+    """`bnlab bench` on the rows_of(args), one call per model."""
     out = []
+    rows = rows_of(args)
     for name in args.models:
-        norms = ["none"] if name == "lstm" else args.norms
-        if name == "lstm" and "none" not in args.norms:
+        norms = [n for n in args.norms if (name, n, args.batches[0]) in rows]
+        if not norms:
             continue
         cmd = [args.bnlab, "bench", "--sections", "steps", "--models", name, "--norms", ",".join(norms),
                "--batches", ",".join(map(str, args.batches)), "--threads", str(args.threads),
@@ -161,8 +167,8 @@ def measure_bnlab(args):
             sys.exit(f"bench_pytorch: {' '.join(cmd)} failed (exit {res.returncode}): {res.stderr.strip()}")
         for r in csv.DictReader(io.StringIO(res.stdout)):
             if r["section"] == "steps":
-                out.append(("bnlab", r["name"], r["model"], r["norm"], int(r["batch"]),
-                            float(r["ms_median"]), float(r["ms_min"])))
+                out.append(Measurement(rnd, "bnlab", r["name"], r["model"], r["norm"], int(r["batch"]),
+                                       float(r["ms_median"]), float(r["ms_min"])))
     return out
 
 
@@ -180,28 +186,28 @@ def main():
     args = parse_args()
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(args.threads)
+    if not os.access(args.bnlab, os.X_OK):
+        sys.exit(f"bench_pytorch: no bnlab binary at {args.bnlab} (build it: scripts/build.sh)")
     try:
         import torch
     except ImportError:
         sys.exit("bench_pytorch: PyTorch is not installed (Debian: apt install python3-torch)")
-    if not os.access(args.bnlab, os.X_OK):
-        sys.exit(f"bench_pytorch: no bnlab binary at {args.bnlab} (build it: scripts/build.sh)")
     torch.set_num_threads(args.threads)
     measurements = []
     for r in range(args.rounds):
         print(f"round {r + 1} of {args.rounds}: bnlab", file=sys.stderr)
-        measurements += [(r,) + m for m in measure_bnlab(args)]
+        measurements += measure_bnlab(args, r)
         print(f"round {r + 1} of {args.rounds}: PyTorch {torch.__version__}", file=sys.stderr)
-        measurements += [(r,) + m for m in measure_torch(torch, args)]
+        measurements += measure_torch(torch, args, r)
     if args.csv:
         with open(args.csv, "w", newline="") as f:
             w = csv.writer(f)
-            w.writerow(["round", "framework", "name", "model", "norm", "batch", "threads", "ms_median", "ms_min"])
+            w.writerow(Measurement._fields[:6] + ("threads",) + Measurement._fields[6:])
             for m in measurements:
-                w.writerow(list(m[:5]) + [m[5], args.threads, m[6], m[7]])
+                w.writerow(m[:6] + (args.threads,) + m[6:])
 
     def median_of(framework, name, model, norm, batch):
-        vals = [m[6] for m in measurements if m[1:6] == (framework, name, model, norm, batch)]
+        vals = [m.ms_median for m in measurements if m[1:6] == (framework, name, model, norm, batch)]
         return statistics.median(vals) if vals else None
 
     print(f"PyTorch {torch.__version__} (oneDNN {'on' if torch.backends.mkldnn.is_available() else 'off'}, "

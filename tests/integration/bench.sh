@@ -48,6 +48,12 @@ expect_status 2 "$BNLAB" bench --norms batchnorm
 # python3-torch on the CI machine), one tiny row of each framework reaches the table with a ratio.
 expect_status 2 /usr/bin/python3 scripts/bench_pytorch.py --bnlab "$BNLAB" --models vgg
 grep -q "unknown model 'vgg'" "$tmp/last.err" || fail "bench_pytorch: --models vgg: $(cat "$tmp/last.err")"
+expect_status 2 /usr/bin/python3 scripts/bench_pytorch.py --bnlab "$BNLAB" --norms group
+grep -q "unknown norm 'group'" "$tmp/last.err" || fail "bench_pytorch: --norms group: $(cat "$tmp/last.err")"
+expect_status 2 /usr/bin/python3 scripts/bench_pytorch.py --bnlab "$BNLAB" --rounds 0
+grep -q "must be at least 1" "$tmp/last.err" || fail "bench_pytorch: --rounds 0: $(cat "$tmp/last.err")"
+expect_status 1 /usr/bin/python3 scripts/bench_pytorch.py --bnlab "$tmp/no-such-bnlab"
+grep -q "no bnlab binary at $tmp/no-such-bnlab" "$tmp/last.err" || fail "bench_pytorch: missing binary: $(cat "$tmp/last.err")"
 if /usr/bin/python3 -c "import torch" 2>/dev/null; then
   expect_status 0 /usr/bin/python3 scripts/bench_pytorch.py --bnlab "$BNLAB" --models mlp --norms batch --batches 2 \
     --rounds 1 --repeats 1 --min-time 1 --csv "$tmp/pt.csv"
@@ -56,6 +62,9 @@ if /usr/bin/python3 -c "import torch" 2>/dev/null; then
   [[ $(cut -d, -f2 "$tmp/pt.csv" | sort | uniq -c | awk '{print $1 $2}' | tr '\n' ' ') == "2bnlab 1framework 2pytorch " ]] ||
     fail "bench_pytorch --csv: $(cat "$tmp/pt.csv")"
   pass "bench_pytorch.py: one row of bnlab and PyTorch, ratio and CSV"
+  expect_status 1 /usr/bin/python3 scripts/bench_pytorch.py --bnlab /bin/false --models mlp --batches 2
+  grep -q "bench --sections steps --models mlp .* failed (exit 1)" "$tmp/last.err" ||
+    fail "bench_pytorch: a failing bnlab bench: $(cat "$tmp/last.err")"
 else
   expect_status 1 /usr/bin/python3 scripts/bench_pytorch.py --bnlab "$BNLAB"
   grep -q "apt install python3-torch" "$tmp/last.err" || fail "bench_pytorch without torch: $(cat "$tmp/last.err")"
